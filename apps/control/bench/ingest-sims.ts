@@ -1,0 +1,92 @@
+// Bench child 1: the simulated fleet and its load, in their own process so that they do not
+// compete with control's event loop. Also listens to every host's /api/events as a second
+// client and timestamps each `activity {id}` event: that is "the event" of the latency figure.
+import { Agent, request } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { startSimFleet, type SimHostOptions } from '@boocontrol/sim';
+
+interface Job {
+  hosts: number;
+  concurrency: number;
+  sampleEvery: number;
+}
+
+const job = JSON.parse(process.argv[2] ?? '{}') as Job;
+const now = () => performance.timeOrigin + performance.now();
+const spec: SimHostOptions = {
+  perfEveryMs: 5000,
+  config: {
+    captureBuffer: 1,
+    // room for the backlog phase (rows a host keeps while control is not reading); the
+    // simulator filters its whole store per page, so not more than needed
+    metricsMaxInMemory: 5000,
+    models: { bench: { name: 'Bench 1B', loadMs: 20, genTps: 200_000, promptTps: 2_000_000, concurrencyLimit: 256 } },
+  },
+};
+const fleet = await startSimFleet({ hosts: Array.from({ length: job.hosts }, (_, i) => ({ ...spec, name: `b${i}` })), seed: 11 });
+const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
+let running = false;
+const stats = { completed: 0, failed: 0, status: {} as Record<string, number> };
+/** eventTimes[host][k] = time the k-th sampled id's event arrived (id = k·sampleEvery). */
+const eventTimes: number[][] = fleet.hosts.map(() => []);
+
+function listen(i: number, url: string): void {
+  let buf = '';
+  const req = request(`${url}/api/events`, { agent: new Agent({ keepAlive: false }) }, (res) => {
+    res.setEncoding('utf8');
+    res.on('data', (d: string) => {
+      const t = now();
+      buf += d;
+      let cut = buf.lastIndexOf('\n\n');
+      if (cut < 0) return;
+      const frames = buf.slice(0, cut);
+      buf = buf.slice(cut + 2);
+      const re = /"type":"activity","data":"\{\\"id\\":(\d+)\}"/g;
+      for (let m = re.exec(frames); m; m = re.exec(frames)) {
+        const id = Number(m[1]);
+        if (id % job.sampleEvery === 0) eventTimes[i]![id / job.sampleEvery] = t;
+      }
+      cut = 0;
+    });
+  });
+  req.end();
+}
+
+function worker(url: string): void {
+  if (!running) return;
+  const body = '{"model":"bench","max_tokens":4,"messages":[{"role":"user","content":"hi"}]}';
+  const req = request(`${url}/v1/chat/completions`, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
+    res.resume();
+    res.on('end', () => {
+      const k = String(res.statusCode);
+      stats.status[k] = (stats.status[k] ?? 0) + 1;
+      if (res.statusCode === 200) stats.completed++;
+      else stats.failed++;
+      setImmediate(() => worker(url));
+    });
+  });
+  req.on('error', () => {
+    stats.failed++;
+    setTimeout(() => worker(url), 50);
+  });
+  req.end(body);
+}
+
+process.on('message', (msg: { cmd: string }) => {
+  if (msg.cmd === 'start') {
+    running = true;
+    for (const h of fleet.hosts) for (let c = 0; c < job.concurrency; c++) worker(h.url);
+  } else if (msg.cmd === 'pause') {
+    running = false;
+  } else if (msg.cmd === 'stats') {
+    process.send?.({ type: 'stats', ...stats, status: { ...stats.status } });
+  } else if (msg.cmd === 'stop') {
+    running = false;
+    process.send?.({ type: 'final', ...stats, eventTimes }, () => {
+      void fleet.close().then(() => process.exit(0));
+    });
+  }
+});
+
+for (const [i, h] of fleet.hosts.entries()) listen(i, h.url);
+process.send?.({ type: 'ready', urls: fleet.hosts.map((h) => h.url) });

@@ -1,0 +1,87 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { LlamaProvidersSchema } from '@boocontrol/contracts';
+
+/**
+ * The only file that reads process.env. Values come from the environment, then from a
+ * `.env.host` file (for keys the environment does not set), validated at boot: a bad value
+ * stops the process with the names of the offending variables.
+ */
+const bool = z.enum(['on', 'off', 'auto']);
+const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+
+export const ConfigSchema = z.object({
+  CONTROL_HOST: z.string().min(1).default('127.0.0.1'),
+  CONTROL_PORT: int(9503).pipe(z.number().max(65535)),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+  PGLITE_DIR: z.string().default('./data/pglite'),
+  LLAMA_PROVIDERS: z
+    .string()
+    .default('[]')
+    .transform((s, ctx) => {
+      try {
+        return JSON.parse(s) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'not valid JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(LlamaProvidersSchema),
+  /** Optional YAML/JSON file describing hosts with SSH settings and script actions. */
+  HOSTS_FILE: z.string().optional(),
+  DEMO_FLEET: bool.default('auto'),
+  DEMO_BASE_PORT: int(0),
+  SECRETS_DIR: z.string().default('./secrets'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  RETENTION_PERF_RAW_HOURS: int(48, 1),
+  RETENTION_PERF_ROLLUP_DAYS: int(90, 1),
+  RETENTION_ACTIVITY_DAYS: int(90, 1),
+  CAPTURE_MAX_ROW_BYTES: int(256 * 1024, 1024),
+  CAPTURE_TOTAL_BUDGET_MB: int(512, 1),
+  ACTION_QUEUE_MAX_PER_HOST: int(32, 1),
+});
+export type Config = z.infer<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly variables: string[], message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Minimal dotenv: KEY=VALUE lines, # comments, optional single or double quotes. */
+export function parseEnvFile(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
+    if (!m) continue;
+    let value = m[2] ?? '';
+    const q = value[0];
+    if ((q === '"' || q === "'") && value.endsWith(q) && value.length >= 2) value = value.slice(1, -1);
+    out[m[1]!] = value;
+  }
+  return out;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, envFile = resolve(env.BOOCONTROL_ENV_FILE ?? '.env.host')): Config {
+  const fileVars = existsSync(envFile) ? parseEnvFile(readFileSync(envFile, 'utf8')) : {};
+  const merged: Record<string, string | undefined> = { ...fileVars };
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') merged[k] = v;
+  const parsed = ConfigSchema.safeParse(merged);
+  if (!parsed.success) {
+    const vars = [...new Set(parsed.error.issues.map((i) => String(i.path[0] ?? '?')))];
+    const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(vars, `invalid configuration (${vars.join(', ')}): ${detail}`);
+  }
+  return parsed.data;
+}
+
+/** Whether control should start the simulated demo fleet. */
+export function demoFleetEnabled(cfg: Config): boolean {
+  if (cfg.DEMO_FLEET === 'on') return true;
+  if (cfg.DEMO_FLEET === 'off') return false;
+  return cfg.LLAMA_PROVIDERS.length === 0 && !cfg.HOSTS_FILE;
+}

@@ -1,0 +1,39 @@
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { Config } from './config';
+import type { DbState } from './db/connect';
+import type { Hub } from './live/hub';
+import type { FleetState } from './fleet/fleet-state';
+import type { ActionQueue } from './actions/queue';
+import type { JobsRepo } from './actions/jobs.repo';
+import type { HostsRepo } from './hosts/hosts.repo';
+import type { RouteRegistry } from './http/route';
+import type { Counters } from './lib/counters';
+
+/** Everything a feature may use. Built once in control.ts; tests build it with a real database. */
+export interface ControlContext {
+  config: Config;
+  version: string;
+  startedAt: Date;
+  log: FastifyBaseLogger;
+  dbState: DbState;
+  hub: Hub;
+  fleet: FleetState;
+  queue: ActionQueue;
+  jobsRepo: JobsRepo;
+  hostsRepo: HostsRepo;
+  counters: Counters;
+}
+
+/**
+ * A feature plugs into control through this shape: routes (parse → one service call → map) and
+ * a lifecycle. Features are listed in features.ts; each lives in its own folder.
+ */
+export interface Feature {
+  name: string;
+  routes?(app: FastifyInstance, registry: RouteRegistry): void;
+  /** Called after the database is ready and the server listens. */
+  start?(): Promise<void>;
+  stop?(): Promise<void>;
+}
+
+export type FeatureFactory = (ctx: ControlContext) => Feature;

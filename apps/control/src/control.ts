@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import pino from 'pino';
+import type { Config } from './config';
+import type { ControlContext, Feature } from './context';
+import type { Db } from './db/db';
+import { openDb, prepareDb, type DbState } from './db/connect';
+import { Hub } from './live/hub';
+import { FleetState } from './fleet/fleet-state';
+import { JobsRepo } from './actions/jobs.repo';
+import { ActionQueue } from './actions/queue';
+import { HostsRepo } from './hosts/hosts.repo';
+import { Counters } from './lib/counters';
+import { buildApp } from './app';
+import { FEATURES } from './features';
+
+export const VERSION: string = (JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8')) as { version: string }).version;
+
+export interface Control {
+  app: FastifyInstance;
+  ctx: ControlContext;
+  /** Waits for the database, then starts every feature (connectors, demo fleet…). */
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface CreateControlOptions {
+  /** Use this database instead of opening one from config (tests). */
+  db?: Db;
+  logger?: FastifyBaseLogger;
+  features?: typeof FEATURES;
+}
+
+/** Builds the whole control service without listening: used by main.ts and by tests alike. */
+export async function createControl(config: Config, opts: CreateControlOptions = {}): Promise<Control> {
+  const log = opts.logger ?? (pino({ level: config.LOG_LEVEL }) as unknown as FastifyBaseLogger);
+  const db = opts.db ?? (await openDb(config.DATABASE_URL, config.PGLITE_DIR, log));
+  const dbState: DbState = { db, ok: false, schemaApplied: false };
+  const hub = new Hub();
+  const counters = new Counters();
+  const fleet = new FleetState(hub);
+  const jobsRepo = new JobsRepo(db);
+  const queue = new ActionQueue({
+    repo: jobsRepo,
+    publish: (job) => hub.publish('jobs', { kind: 'job', job }),
+    maxQueuedPerHost: config.ACTION_QUEUE_MAX_PER_HOST,
+    onError: (err, jobId) => log.error({ err, jobId }, 'job bookkeeping failed'),
+  });
+  hub.register('jobs', { snapshot: () => ({ jobs: queue.active() }) });
+  const ctx: ControlContext = {
+    config,
+    version: VERSION,
+    startedAt: new Date(),
+    log,
+    dbState,
+    hub,
+    fleet,
+    queue,
+    jobsRepo,
+    hostsRepo: new HostsRepo(db),
+    counters,
+  };
+  const features: Feature[] = (opts.features ?? FEATURES).map((f) => f(ctx));
+  const app = await buildApp({ hub, features, version: VERSION, logger: log });
+  const stopping = new AbortController();
+
+  return {
+    app,
+    ctx,
+    async start() {
+      await prepareDb(dbState, log, stopping.signal);
+      if (stopping.signal.aborted) return;
+      const interrupted = await jobsRepo.interruptUnfinished(new Date());
+      if (interrupted > 0) log.warn({ interrupted }, 'jobs left unfinished by a previous run are now interrupted');
+      for (const f of features) await f.start?.();
+    },
+    async close() {
+      stopping.abort();
+      await queue.close();
+      for (const f of [...features].reverse()) await f.stop?.().catch((err: unknown) => log.error({ err, feature: f.name }, 'feature stop failed'));
+      hub.close();
+      await app.close();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { ErrorBodySchema } from '@boocontrol/contracts';
+import type { RouteRegistry } from './route';
+
+const toSchema = (s: z.ZodType, io: 'input' | 'output') => z.toJSONSchema(s, { io, unrepresentable: 'any', target: 'openapi-3.0' });
+
+function parameters(schema: z.ZodType | undefined, where: 'query' | 'path') {
+  if (!schema) return [];
+  const json = toSchema(schema, 'input') as { properties?: Record<string, unknown>; required?: string[] };
+  return Object.entries(json.properties ?? {}).map(([name, s]) => ({
+    name,
+    in: where,
+    required: where === 'path' || (json.required ?? []).includes(name),
+    schema: s,
+  }));
+}
+
+/** OpenAPI 3 document generated from the same zod schemas the routes parse with. */
+export function buildOpenApi(registry: RouteRegistry, version: string): object {
+  const paths: Record<string, Record<string, unknown>> = {};
+  const errorBody = toSchema(ErrorBodySchema, 'output');
+  for (const op of registry.operations) {
+    const responses: Record<string, unknown> = {
+      [String(op.status)]: {
+        description: 'success',
+        ...(op.response ? { content: { 'application/json': { schema: toSchema(op.response, 'output') } } } : {}),
+      },
+      default: { description: 'error (see error.code)', content: { 'application/json': { schema: errorBody } } },
+    };
+    for (const [status, description] of Object.entries(op.errors)) {
+      responses[status] = { description, content: { 'application/json': { schema: errorBody } } };
+    }
+    (paths[op.path] ??= {})[op.method] = {
+      summary: op.summary,
+      tags: op.tags,
+      parameters: [...parameters(op.params, 'path'), ...parameters(op.query, 'query')],
+      ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: toSchema(op.body, 'input') } } } } : {}),
+      responses,
+    };
+  }
+  return {
+    openapi: '3.0.3',
+    info: { title: 'BooControl control API', version, description: 'Fleet cockpit for llama-swap hosts. Errors carry a stable error.code.' },
+    paths,
+  };
+}

@@ -1,0 +1,106 @@
+import { posix } from 'node:path';
+import type { ConfigBackup, ConfigDiff, ConfigValidation, HostConfig, Job } from '@boocontrol/contracts';
+import type { ActionQueue } from '../actions/queue';
+import type { HostRecord } from '../hosts/hosts.repo';
+import { AppError } from '../lib/errors';
+import { runConfigApply, sha256 } from './config-apply';
+import { validateLlamaSwapConfig } from './config-validate';
+import { unifiedDiff } from './diff';
+import type { HealthResult } from './host-health';
+import { backupName, backupTime, type RemoteOps } from './remote-ops';
+
+export interface ConfigEditDeps {
+  getHost(id: string): Promise<HostRecord | undefined>;
+  queue: ActionQueue;
+  /** The RemoteOps of a host in its configured mode. */
+  opsFor(host: HostRecord): RemoteOps;
+  /** Waits for the host's health after a restart (bounded by the deps' own timeout). */
+  waitHealthy(host: HostRecord, signal?: AbortSignal): Promise<HealthResult>;
+}
+
+/**
+ * The host config editor: read, validate, diff (no queue: read-only), and apply / restore as one
+ * job in the host's action queue (see config-apply.ts for the steps and the rollback).
+ */
+export class ConfigEditService {
+  constructor(private readonly deps: ConfigEditDeps) {}
+
+  async read(hostId: string): Promise<HostConfig> {
+    const host = await this.host(hostId);
+    const bytes = await this.deps.opsFor(host).read();
+    return { path: host.configPath ?? '', text: bytes.toString('utf8'), sha256: sha256(bytes), mode: host.sshMode };
+  }
+
+  validate(text: string): ConfigValidation {
+    return validateLlamaSwapConfig(text);
+  }
+
+  /** Unified diff from the host's current file to `text`. */
+  async diff(hostId: string, text: string): Promise<ConfigDiff> {
+    const current = await this.read(hostId);
+    const d = unifiedDiff(current.text, text, { fromName: `a/${posix.basename(current.path) || 'config.yaml'}`, toName: `b/${posix.basename(current.path) || 'config.yaml'}` });
+    return { diff: d.text, baseSha256: current.sha256, identical: d.added === 0 && d.removed === 0, added: d.added, removed: d.removed };
+  }
+
+  /**
+   * Validates, then enqueues the apply. Errors block (VALIDATION with the issues); the remote hash
+   * is checked here for a quick 409 and again inside the job, where it is authoritative (another
+   * job may run between the two checks).
+   */
+  async apply(hostId: string, text: string, baseHash: string, idempotencyKey?: string): Promise<Job> {
+    const host = await this.host(hostId);
+    const validation = validateLlamaSwapConfig(text);
+    if (!validation.ok) {
+      throw new AppError('VALIDATION', `the config has ${validation.errors.length} error(s): ${validation.errors[0]?.message ?? ''}`, { validation });
+    }
+    const ops = this.deps.opsFor(host);
+    const currentHash = sha256(await ops.read());
+    if (currentHash !== baseHash) {
+      throw new AppError('CONFLICT', 'the config on the host changed since this edit started; reload it and apply again', { expectedHash: baseHash, actualHash: currentHash });
+    }
+    const content = Buffer.from(text, 'utf8');
+    const { job } = await this.deps.queue.enqueue({
+      hostId,
+      jobType: 'config-apply',
+      params: { baseHash, hash: sha256(content), bytes: content.length, mode: host.sshMode },
+      idempotencyKey,
+      run: (ctx) => runConfigApply(ctx, { ops, waitHealthy: (signal) => this.deps.waitHealthy(host, signal) }, { content, baseHash, what: 'apply' }),
+    });
+    return job;
+  }
+
+  async listBackups(hostId: string): Promise<ConfigBackup[]> {
+    const host = await this.host(hostId);
+    const paths = await this.deps.opsFor(host).listBackups();
+    return paths
+      .map((path) => ({ path, name: posix.basename(path), createdAt: backupTime(posix.basename(path)) }))
+      .sort((a, b) => b.name.localeCompare(a.name, 'en', { numeric: true }));
+  }
+
+  /** Restores a backup: the same job as an apply (backup current → write → restart → health). */
+  async restore(hostId: string, backup: string, idempotencyKey?: string): Promise<Job> {
+    const host = await this.host(hostId);
+    const name = backupName(backup, host.configPath);
+    const ops = this.deps.opsFor(host);
+    const { job } = await this.deps.queue.enqueue({
+      hostId,
+      jobType: 'config-restore',
+      params: { backup: name, mode: host.sshMode },
+      idempotencyKey,
+      run: async (ctx) => {
+        ctx.progress({ stage: 'read-backup', restoring: name });
+        const content = await ops.readBackup(name, ctx.signal);
+        const check = validateLlamaSwapConfig(content.toString('utf8'));
+        if (!check.ok) ctx.log(`warning: ${name} has ${check.errors.length} validation error(s); restoring it as it is\n`);
+        return runConfigApply(ctx, { ops, waitHealthy: (signal) => this.deps.waitHealthy(host, signal) }, { content, what: `restore ${name}` });
+      },
+    });
+    return job;
+  }
+
+  private async host(id: string): Promise<HostRecord> {
+    const host = await this.deps.getHost(id);
+    if (!host) throw new AppError('NOT_FOUND', `no host ${id}`);
+    return host;
+  }
+}

@@ -1,0 +1,24 @@
+import { z } from 'zod';
+
+/** The only env reader of the gateway. */
+export const ServerConfigSchema = z.object({
+  SERVER_HOST: z.string().min(1).default('127.0.0.1'),
+  SERVER_PORT: z.coerce.number().int().min(0).max(65535).default(9500),
+  CONTROL_URL: z
+    .string()
+    .url()
+    .default('http://127.0.0.1:9503')
+    .transform((u) => u.replace(/\/+$/, '')),
+  WEB_DIST: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+export type ServerConfig = z.infer<typeof ServerConfigSchema>;
+
+export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const r = ServerConfigSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
+  if (!r.success) {
+    const vars = [...new Set(r.error.issues.map((i) => String(i.path[0])))];
+    throw new Error(`invalid configuration (${vars.join(', ')}): ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  return r.data;
+}

@@ -1,0 +1,48 @@
+import { NavLink, Outlet } from 'react-router';
+import { useStreamStatus } from '../live/context';
+import { CONTROL_VIEWS } from './nav';
+import { ActionsLayer } from '../features/actions/ActionsLayer';
+
+function StreamBadge() {
+  const status = useStreamStatus();
+  return (
+    <span className={`stream-badge stream-${status}`} data-testid="stream-status" title="control stream">
+      <span className="dot" /> {status}
+    </span>
+  );
+}
+
+/** The host app's frame: a left nav with the Control entry, and the Control page's view tabs. */
+export function Shell() {
+  return (
+    <div className="shell">
+      <nav className="left-nav" aria-label="main">
+        <div className="brand">
+          <span className="brand-mark">◉</span> Boo
+        </div>
+        <NavLink to="/control" className="nav-entry">
+          <span className="nav-icon">⌁</span> Control
+        </NavLink>
+      </nav>
+      <main className="page">
+        <header className="page-header">
+          <h1 className="page-title">
+            <span className="numeral">BOO</span>CONTROL
+          </h1>
+          <nav className="view-tabs" aria-label="control views">
+            {CONTROL_VIEWS.map((v) => (
+              <NavLink key={v.path} to={`/control/${v.path}`} className="view-tab">
+                {v.label}
+              </NavLink>
+            ))}
+          </nav>
+          <StreamBadge />
+        </header>
+        <section className="view">
+          <Outlet />
+        </section>
+        <ActionsLayer />
+      </main>
+    </div>
+  );
+}

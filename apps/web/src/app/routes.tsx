@@ -1,0 +1,39 @@
+import { Navigate, createBrowserRouter, type RouteObject } from 'react-router';
+import { Shell } from './Shell';
+import { Placeholder } from './Placeholder';
+import { FleetView } from '../features/fleet/FleetView';
+import { HostConfigView } from '../features/host-config/HostConfigView';
+import { HostDetail } from '../features/fleet/HostDetail';
+import { ActivityView } from '../features/activity/ActivityView';
+import { LogsView } from '../features/logs/LogsView';
+import { ModelsView } from '../features/models/ModelsView';
+
+/**
+ * Routes of the Control page. Each view is a feature folder; views not built yet show what
+ * they will hold (benchmarks, evals and reports come in later issues).
+ */
+export const controlRoutes: RouteObject[] = [
+  { index: true, element: <Navigate to="fleet" replace /> },
+  { path: 'fleet', element: <FleetView /> },
+  { path: 'fleet/:hostId', element: <HostDetail /> },
+  { path: 'hosts', element: <HostConfigView /> },
+  { path: 'hosts/:hostId/config', element: <HostConfigView /> },
+  { path: 'activity', element: <ActivityView /> },
+  { path: 'logs', element: <LogsView /> },
+  { path: 'models', element: <ModelsView /> },
+  { path: 'benchmarks', element: <Placeholder title="Benchmarks" note="Speed benchmarks arrive with the bench engine." /> },
+  { path: 'evals', element: <Placeholder title="Evals" note="Quality evals arrive with the eval engine." /> },
+  { path: 'reports', element: <Placeholder title="Reports" note="Reports arrive with the reports capability." /> },
+];
+
+export const router = createBrowserRouter([
+  {
+    path: '/',
+    element: <Shell />,
+    children: [
+      { index: true, element: <Navigate to="/control/fleet" replace /> },
+      { path: 'control', children: controlRoutes },
+      { path: '*', element: <Placeholder title="Not found" note="No such page." /> },
+    ],
+  },
+]);

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+
+/**
+ * Stable error codes. Clients (the web app, curl users, agents) branch on these, so a code is
+ * never renamed; new ones may be added. The HTTP status for each lives here too so that every
+ * transport maps them the same way.
+ */
+export const ERROR_STATUS = {
+  VALIDATION: 400,
+  BAD_JSON: 400,
+  UNAUTHORIZED: 401,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  AMBIGUOUS_MODEL: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  BUSY: 429,
+  CANCELLED: 409,
+  INTERNAL: 500,
+  UPSTREAM_ERROR: 502,
+  CONTROL_UNAVAILABLE: 502,
+  SSH_FAILED: 502,
+  /** A host script action ran and exited non-zero (job detail has exitCode and stderr). */
+  SCRIPT_FAILED: 502,
+  /** A config apply broke the host's health and was rolled back to the backup (job detail.rolledBack). */
+  ROLLED_BACK: 502,
+  UPSTREAM_UNAVAILABLE: 503,
+  DB_UNAVAILABLE: 503,
+  TIMEOUT: 504,
+  // WS-only codes (sent in `error` frames; the status is what an HTTP equivalent would use).
+  PROTOCOL_MISMATCH: 400,
+  BAD_FRAME: 400,
+  FRAME_TOO_LARGE: 413,
+  UNKNOWN_TOPIC: 404,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+export const ErrorCodeSchema = z.enum(Object.keys(ERROR_STATUS) as [ErrorCode, ...ErrorCode[]]);
+
+export const ErrorBodySchema = z.object({
+  error: z.object({
+    code: ErrorCodeSchema,
+    message: z.string(),
+    requestId: z.string().optional(),
+    details: z.unknown().optional(),
+  }),
+});
+export type ErrorBody = z.infer<typeof ErrorBodySchema>;
+
+export function statusForCode(code: ErrorCode): number {
+  return ERROR_STATUS[code];
+}

@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import { HostSummarySchema } from '../fleet';
+import { JobFrameSchema, JobSchema } from '../jobs';
+
+/**
+ * Payload schemas per topic kind: what a `snapshot` and an `event` carry. Both control (before
+ * it publishes) and the web client (when it receives) parse through these, which is what the
+ * drift test checks. A feature adds its topic here, never an ad-hoc shape.
+ */
+export const FleetSnapshotSchema = z.object({ hosts: z.array(HostSummarySchema) });
+export const FleetEventSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('host'), host: HostSummarySchema }),
+  z.object({ kind: z.literal('removed'), hostId: z.string() }),
+]);
+
+export const HostSnapshotSchema = z.object({ host: HostSummarySchema });
+export const HostEventSchema = FleetEventSchema;
+
+export const JobsSnapshotSchema = z.object({ jobs: z.array(JobSchema) });
+export const JobsEventSchema = z.object({ kind: z.literal('job'), job: JobFrameSchema });
+
+export const ActivityRowLiveSchema = z.object({
+  id: z.string(),
+  hostId: z.string(),
+  upstreamId: z.number(),
+  ts: z.string(),
+  model: z.string(),
+  path: z.string(),
+  status: z.number(),
+  inputTokens: z.number(),
+  outputTokens: z.number(),
+  cacheTokens: z.number(),
+  promptTps: z.number().nullable(),
+  genTps: z.number().nullable(),
+  durationMs: z.number(),
+  error: z.string().nullable(),
+  hasCapture: z.boolean(),
+});
+export type ActivityRowLive = z.infer<typeof ActivityRowLiveSchema>;
+export const ActivitySnapshotSchema = z.object({ rows: z.array(ActivityRowLiveSchema) });
+export const ActivityEventSchema = z.object({ kind: z.literal('rows'), rows: z.array(ActivityRowLiveSchema) });
+
+export const LogsSnapshotSchema = z.object({ hostId: z.string(), source: z.string(), text: z.string() });
+export const LogsEventSchema = z.object({ kind: z.literal('append'), text: z.string() });
+
+export type TopicKind = 'fleet' | 'host' | 'jobs' | 'activity' | 'logs';
+
+export function topicKind(topic: string): TopicKind {
+  const head = topic.split(':', 1)[0];
+  return head as TopicKind;
+}
+
+export const TOPIC_SCHEMAS: Record<TopicKind, { snapshot: z.ZodType; event: z.ZodType }> = {
+  fleet: { snapshot: FleetSnapshotSchema, event: FleetEventSchema },
+  host: { snapshot: HostSnapshotSchema, event: HostEventSchema },
+  jobs: { snapshot: JobsSnapshotSchema, event: JobsEventSchema },
+  activity: { snapshot: ActivitySnapshotSchema, event: ActivityEventSchema },
+  logs: { snapshot: LogsSnapshotSchema, event: LogsEventSchema },
+};
+
+/** Validates a snapshot or event payload for its topic; throws a ZodError when it does not fit. */
+export function parseTopicData(topic: string, frameType: 'snapshot' | 'event', data: unknown): unknown {
+  const schemas = TOPIC_SCHEMAS[topicKind(topic)];
+  if (!schemas) throw new Error(`no schema for topic ${topic}`);
+  return schemas[frameType].parse(data);
+}

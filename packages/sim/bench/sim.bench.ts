@@ -1,0 +1,127 @@
+// `pnpm bench sim`: how many concurrent streams and tokens/s one simulator process sustains, and
+// how precisely it paces tokens. Pacing error is measured inside the simulator (actual − scheduled
+// emit time of every token, from the shared pacer) and at the client (deviation of each token's
+// arrival from first-arrival + k·interval). The client is a separate process.
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { cpus, loadavg } from 'node:os';
+import { setWriteOffload, startSimHost } from '../src/index';
+import { pacer } from '../src/pacer';
+
+// The writer thread is what this bench measures by default; SIM_OFFLOAD=0 measures plain writes.
+setWriteOffload(process.env.SIM_OFFLOAD !== '0');
+
+interface ClientResult {
+  tokens: number;
+  window: number;
+  completed: number;
+  failed: number;
+  peakOpen: number;
+  p50: number;
+  p99: number;
+  max: number;
+  samples: number;
+}
+
+const TARGET = { streams: 500, tps: 20_000, p99: 2 };
+
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
+}
+
+interface PhaseResult {
+  cpuUsPerToken: number;
+  client: ClientResult;
+  simP50: number;
+  simP99: number;
+  simMax: number;
+  loopP99: number;
+  /** share of the window the simulator's event loop was busy (1 = saturated) */
+  loopBusy: number;
+}
+
+/** Lateness of a lone 40 Hz pacer with nothing else running: what the machine alone costs. */
+async function noiseFloor(ms: number): Promise<{ p50: number; p99: number }> {
+  pacer.startRecording();
+  const end = pacer.now() + ms;
+  await new Promise<void>((resolve) => {
+    const tick = (at: number): void => {
+      if (at > end) return resolve();
+      pacer.schedule(at, () => tick(at + 25));
+    };
+    tick(pacer.now() + 25);
+  });
+  const l = pacer.stopRecording();
+  return { p50: pct(l, 50), p99: pct(l, 99) };
+}
+
+async function phase(streams: number, genTps: number, durationMs: number): Promise<PhaseResult> {
+  // captures off: a 5 MB capture buffer would only measure base64 encoding of finished streams
+  const host = await startSimHost({
+    seed: 1,
+    config: { captureBuffer: 0, models: { bench: { loadMs: 0, genTps, promptTps: 1e6, contextLength: 1 << 20, concurrencyLimit: streams * 2 } } },
+  });
+  const warmupMs = 3000;
+  const job = { url: host.url, model: 'bench', streams, maxTokens: genTps * 4, genTps, durationMs, warmupMs };
+  const child = fork(fileURLToPath(new URL('./client.ts', import.meta.url)), [JSON.stringify(job)], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  let recording = false;
+  let cpu0 = process.cpuUsage();
+  let elu0 = performance.eventLoopUtilization();
+  const startRec = setTimeout(() => {
+    pacer.startRecording();
+    loop.enable();
+    cpu0 = process.cpuUsage();
+    elu0 = performance.eventLoopUtilization();
+    recording = true;
+  }, warmupMs);
+  const client = await new Promise<ClientResult>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as ClientResult));
+    child.once('error', reject);
+    child.once('exit', (code) => code !== 0 && reject(new Error(`bench client exited with ${code}`)));
+  });
+  clearTimeout(startRec);
+  const cpu = process.cpuUsage(cpu0);
+  const loopBusy = performance.eventLoopUtilization(elu0).utilization;
+  const lateness = recording ? pacer.stopRecording() : [];
+  loop.disable();
+  await host.close();
+  const cpuUsPerToken = (cpu.user + cpu.system) / Math.max(1, client.tokens);
+  return { cpuUsPerToken, client, simP50: pct(lateness, 50), simP99: pct(lateness, 99), simMax: lateness.reduce((a, b) => Math.max(a, b), 0), loopP99: loop.percentile(99) / 1e6, loopBusy };
+}
+
+const f = (x: number, d = 2): string => x.toFixed(d);
+const started = Date.now();
+const floor = await noiseFloor(2000);
+console.log(`[sim bench] machine noise floor (idle pacer, 40 Hz): lateness p50 ${f(floor.p50, 3)} ms  p99 ${f(floor.p99, 3)} ms  (load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}, ${cpus().length} cores)`);
+const results: Array<[string, PhaseResult, number, number]> = [];
+// the target phase first; then a light phase (pacing when the simulator is not CPU-bound) and a
+// heavy one (headroom)
+const phases: Array<readonly [number, number, number]> = [
+  [TARGET.streams, 40, 14_000],
+  [100, 40, 8_000],
+  [1000, 40, 10_000],
+];
+// SIM_BENCH_QUICK=1 runs only the target phase (for profiling)
+for (const [streams, tps, ms] of process.env.SIM_BENCH_QUICK ? phases.slice(0, 1) : phases) {
+  const r = await phase(streams, tps, ms);
+  results.push([`${streams} streams × ${tps} tok/s`, r, streams, tps]);
+  const agg = r.client.tokens / r.client.window;
+  console.log(
+    `[sim bench] ${streams} streams × ${tps} tok/s: aggregate ${Math.round(agg)} tok/s over ${f(r.client.window, 1)} s (peak open ${r.client.peakOpen}, completed ${r.client.completed}, failed ${r.client.failed})`,
+  );
+  console.log(`            simulator CPU ${f(r.cpuUsPerToken, 1)} µs per token, all threads (→ ≈ ${Math.round(1e6 / r.cpuUsPerToken)} tok/s per core); event loop busy ${f(r.loopBusy * 100, 0)} %`);
+  console.log(`            pacing error in sim    p50 ${f(r.simP50, 3)} ms  p99 ${f(r.simP99, 3)} ms  max ${f(r.simMax, 1)} ms   (event-loop delay p99 ${f(r.loopP99, 2)} ms)`);
+  console.log(`            pacing error at client p50 ${f(r.client.p50, 3)} ms  p99 ${f(r.client.p99, 3)} ms  max ${f(r.client.max, 1)} ms  (${r.client.samples} samples)`);
+}
+const main = results[0]?.[1];
+if (main) {
+  const agg = main.client.tokens / main.client.window;
+  const ok = main.client.peakOpen >= TARGET.streams && agg >= TARGET.tps * 0.97 && main.simP99 <= TARGET.p99;
+  console.log(
+    `[sim bench] targets (${TARGET.streams} streams, ${TARGET.tps} tok/s, sim pacing p99 ≤ ${TARGET.p99} ms): ${ok ? 'MET' : 'NOT MET'} — ${main.client.peakOpen} streams, ${Math.round(agg)} tok/s, p99 ${f(main.simP99, 3)} ms; total ${f((Date.now() - started) / 1000, 1)} s`,
+  );
+}
+process.exit(0);

@@ -1,0 +1,25 @@
+// @boocontrol/sim public API. Names exported here are stable.
+export { startSimHost } from './host';
+export { setWriteOffload } from './http/offload';
+export { startSimFleet, demoFleetConfigs } from './fleet';
+export type { SimFleet, SimFleetOptions } from './fleet';
+export { createLoadGenerator } from './load';
+export type { LoadGenerator, LoadGeneratorOptions, LoadStats, LoadTarget, LoadTargetModel } from './load';
+export type {
+  FaultKind,
+  MalformedKind,
+  NormalizedConfigView,
+  NormalizedModel,
+  ProcessState,
+  SimCapabilities,
+  SimConfig,
+  SimFaults,
+  SimGpuSpec,
+  SimGroupConfig,
+  SimHost,
+  SimHostOptions,
+  SimModelConfig,
+  SimModelState,
+  SimProfileConfig,
+  Wire,
+} from './types';

@@ -1,0 +1,178 @@
+-- BooControl control schema. Idempotent: applied at every control start-up under
+-- pg_advisory_lock (see apps/control/src/db/schema.ts), on Postgres and on PGlite alike.
+-- Every table is prefixed control_ so that several schema owners can share one database.
+-- Dedup is the database's job: UNIQUE constraints + ON CONFLICT DO NOTHING, never check-then-insert.
+
+CREATE TABLE IF NOT EXISTS control_hosts (
+  id                text PRIMARY KEY,
+  label             text NOT NULL,
+  base_url          text NOT NULL,
+  kind              text NOT NULL CHECK (kind IN ('llama-swap', 'openai')),
+  source            text NOT NULL DEFAULT 'ui' CHECK (source IN ('config', 'ui', 'demo')),
+  -- Name of a key file under secrets/ or of an env variable; never the key itself.
+  api_key_ref       text,
+  -- Bumped by the connector each time it detects that the host restarted (upstream ids reset).
+  epoch             integer NOT NULL DEFAULT 0,
+  created_at        timestamptz NOT NULL DEFAULT now(),
+  updated_at        timestamptz NOT NULL DEFAULT now()
+);
+ALTER TABLE control_hosts ADD COLUMN IF NOT EXISTS ssh_mode text NOT NULL DEFAULT 'shell';
+ALTER TABLE control_hosts ADD COLUMN IF NOT EXISTS ssh_host text;
+ALTER TABLE control_hosts ADD COLUMN IF NOT EXISTS ssh_port integer;
+ALTER TABLE control_hosts ADD COLUMN IF NOT EXISTS ssh_user text;
+ALTER TABLE control_hosts ADD COLUMN IF NOT EXISTS ssh_identity_file text;
+ALTER TABLE control_hosts ADD COLUMN IF NOT EXISTS ssh_host_key text;
+ALTER TABLE control_hosts ADD COLUMN IF NOT EXISTS config_path text;
+ALTER TABLE control_hosts ADD COLUMN IF NOT EXISTS restart_cmd text;
+ALTER TABLE control_hosts ADD COLUMN IF NOT EXISTS models_dir text;
+ALTER TABLE control_hosts ADD COLUMN IF NOT EXISTS actions jsonb NOT NULL DEFAULT '[]'::jsonb;
+-- Hash of the hosts-file action list last applied: the file wins again only when it changes,
+-- so edits made in the UI survive restarts (docs/hosts-file.md).
+ALTER TABLE control_hosts ADD COLUMN IF NOT EXISTS actions_file_hash text;
+
+CREATE TABLE IF NOT EXISTS control_activity (
+  id                bigserial PRIMARY KEY,
+  host_id           text NOT NULL,
+  epoch             integer NOT NULL,
+  upstream_id       bigint NOT NULL,
+  ts                timestamptz NOT NULL,
+  model             text NOT NULL,
+  req_path          text NOT NULL DEFAULT '',
+  status            integer NOT NULL,
+  content_type      text NOT NULL DEFAULT '',
+  input_tokens      integer NOT NULL DEFAULT 0,
+  output_tokens     integer NOT NULL DEFAULT 0,
+  cache_tokens      integer NOT NULL DEFAULT -1,
+  draft_tokens      integer NOT NULL DEFAULT -1,
+  draft_acc_tokens  integer NOT NULL DEFAULT -1,
+  prompt_tps        double precision,
+  gen_tps           double precision,
+  duration_ms       integer NOT NULL DEFAULT 0,
+  error             text,
+  has_capture       boolean NOT NULL DEFAULT false,
+  metadata          jsonb,
+  created_at        timestamptz NOT NULL DEFAULT now(),
+  UNIQUE (host_id, epoch, upstream_id)
+);
+CREATE INDEX IF NOT EXISTS control_activity_ts_idx ON control_activity (ts DESC);
+CREATE INDEX IF NOT EXISTS control_activity_host_ts_idx ON control_activity (host_id, ts DESC);
+CREATE INDEX IF NOT EXISTS control_activity_model_ts_idx ON control_activity (model, ts DESC);
+
+CREATE TABLE IF NOT EXISTS control_perf_samples (
+  host_id           text NOT NULL,
+  ts                timestamptz NOT NULL,
+  metric            text NOT NULL,
+  series            text NOT NULL DEFAULT '',
+  value             double precision NOT NULL,
+  UNIQUE (host_id, metric, series, ts)
+);
+CREATE INDEX IF NOT EXISTS control_perf_samples_ts_idx ON control_perf_samples (ts);
+
+CREATE TABLE IF NOT EXISTS control_perf_rollups (
+  host_id           text NOT NULL,
+  bucket            timestamptz NOT NULL,
+  metric            text NOT NULL,
+  series            text NOT NULL DEFAULT '',
+  avg               double precision NOT NULL,
+  max               double precision NOT NULL,
+  p95               double precision NOT NULL,
+  n                 integer NOT NULL,
+  UNIQUE (host_id, metric, series, bucket)
+);
+CREATE INDEX IF NOT EXISTS control_perf_rollups_bucket_idx ON control_perf_rollups (bucket);
+
+CREATE TABLE IF NOT EXISTS control_model_transitions (
+  id                bigserial PRIMARY KEY,
+  host_id           text NOT NULL,
+  epoch             integer NOT NULL DEFAULT 0,
+  model             text NOT NULL,
+  from_state        text NOT NULL,
+  to_state          text NOT NULL,
+  at                timestamptz NOT NULL,
+  load_ms           integer,
+  UNIQUE (host_id, model, at, to_state)
+);
+CREATE INDEX IF NOT EXISTS control_model_transitions_host_at_idx ON control_model_transitions (host_id, at DESC);
+
+CREATE TABLE IF NOT EXISTS control_captures (
+  activity_id       bigint PRIMARY KEY REFERENCES control_activity (id) ON DELETE CASCADE,
+  host_id           text NOT NULL,
+  size_bytes        integer NOT NULL,
+  truncated         boolean NOT NULL DEFAULT false,
+  req_path          text NOT NULL DEFAULT '',
+  req_headers       jsonb,
+  req_body          text,
+  resp_headers      jsonb,
+  resp_body         text,
+  fetched_at        timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE IF NOT EXISTS control_jobs (
+  id                text PRIMARY KEY,
+  host_id           text,
+  job_type          text NOT NULL,
+  status            text NOT NULL CHECK (status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted')),
+  params            jsonb NOT NULL DEFAULT '{}'::jsonb,
+  detail            jsonb NOT NULL DEFAULT '{}'::jsonb,
+  output_tail       text NOT NULL DEFAULT '',
+  error_code        text,
+  error_message     text,
+  idempotency_key   text,
+  created_at        timestamptz NOT NULL DEFAULT now(),
+  started_at        timestamptz,
+  finished_at       timestamptz
+);
+CREATE UNIQUE INDEX IF NOT EXISTS control_jobs_idempotency_idx ON control_jobs (idempotency_key) WHERE idempotency_key IS NOT NULL;
+CREATE INDEX IF NOT EXISTS control_jobs_host_created_idx ON control_jobs (host_id, created_at DESC);
+CREATE INDEX IF NOT EXISTS control_jobs_status_idx ON control_jobs (status);
+
+-- Benchmarks, evals and reports come in later issues; their tables exist now so that the
+-- job model and retention can be written against the final shape.
+CREATE TABLE IF NOT EXISTS control_bench_runs (
+  id                text PRIMARY KEY,
+  job_id            text REFERENCES control_jobs (id) ON DELETE SET NULL,
+  host_id           text,
+  model             text,
+  config            jsonb NOT NULL DEFAULT '{}'::jsonb,
+  status            text NOT NULL DEFAULT 'queued',
+  created_at        timestamptz NOT NULL DEFAULT now(),
+  finished_at       timestamptz
+);
+CREATE TABLE IF NOT EXISTS control_bench_results (
+  id                bigserial PRIMARY KEY,
+  run_id            text NOT NULL REFERENCES control_bench_runs (id) ON DELETE CASCADE,
+  metric            text NOT NULL,
+  value             double precision NOT NULL,
+  unit              text NOT NULL DEFAULT '',
+  labels            jsonb NOT NULL DEFAULT '{}'::jsonb,
+  UNIQUE (run_id, metric, labels)
+);
+CREATE TABLE IF NOT EXISTS control_eval_runs (
+  id                text PRIMARY KEY,
+  job_id            text REFERENCES control_jobs (id) ON DELETE SET NULL,
+  host_id           text,
+  model             text,
+  suite             text NOT NULL,
+  config            jsonb NOT NULL DEFAULT '{}'::jsonb,
+  status            text NOT NULL DEFAULT 'queued',
+  created_at        timestamptz NOT NULL DEFAULT now(),
+  finished_at       timestamptz
+);
+CREATE TABLE IF NOT EXISTS control_eval_results (
+  id                bigserial PRIMARY KEY,
+  run_id            text NOT NULL REFERENCES control_eval_runs (id) ON DELETE CASCADE,
+  item_id           text NOT NULL,
+  score             double precision,
+  passed            boolean,
+  output            text,
+  detail            jsonb NOT NULL DEFAULT '{}'::jsonb,
+  UNIQUE (run_id, item_id)
+);
+CREATE TABLE IF NOT EXISTS control_reports (
+  id                text PRIMARY KEY,
+  kind              text NOT NULL,
+  title             text NOT NULL,
+  params            jsonb NOT NULL DEFAULT '{}'::jsonb,
+  body              jsonb NOT NULL DEFAULT '{}'::jsonb,
+  created_at        timestamptz NOT NULL DEFAULT now()
+);
