@@ -1,6 +1,12 @@
 // Bench child 1: the simulated fleet and its load, in their own process so that they do not
 // compete with control's event loop. Also listens to every host's /api/events as a second
 // client and timestamps each `activity {id}` event: that is "the event" of the latency figure.
+//
+// Two kinds of load run together so that the fleet completes `rate` requests/s in all: closed-loop
+// HTTP chat requests (`concurrency` per host, the full request path), and synthetic completions
+// for the rest (SimHost.synthesize: the same in-flight, log, activity-row and event trail without
+// the HTTP round trip). One process on this 2-core machine cannot serve thousands of real requests per
+// second next to control, so the synthetic part is what lets the bench reach control's rates.
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { startSimFleet, type SimHostOptions } from '@boocontrol/sim';
@@ -8,6 +14,8 @@ import { startSimFleet, type SimHostOptions } from '@boocontrol/sim';
 interface Job {
   hosts: number;
   concurrency: number;
+  /** completed requests per second across the fleet, HTTP and synthetic together */
+  rate: number;
   sampleEvery: number;
 }
 
@@ -26,7 +34,7 @@ const spec: SimHostOptions = {
 const fleet = await startSimFleet({ hosts: Array.from({ length: job.hosts }, (_, i) => ({ ...spec, name: `b${i}` })), seed: 11 });
 const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
 let running = false;
-const stats = { completed: 0, failed: 0, status: {} as Record<string, number> };
+const stats = { completed: 0, failed: 0, synthetic: 0, status: {} as Record<string, number> };
 /** eventTimes[host][k] = time the k-th sampled id's event arrived (id = k·sampleEvery). */
 const eventTimes: number[][] = fleet.hosts.map(() => []);
 
@@ -72,21 +80,53 @@ function worker(url: string): void {
   req.end(body);
 }
 
+// Synthetic completions: a 10 ms tick tops the HTTP completions up to `rate` per second, spread
+// round-robin over the hosts.
+let synthTimer: NodeJS.Timeout | null = null;
+function startSynthetic(): void {
+  if (job.rate <= 0 || synthTimer) return;
+  let owed = 0;
+  let next = 0;
+  let last = now();
+  let httpSeen = stats.completed + stats.failed;
+  synthTimer = setInterval(() => {
+    const t = now();
+    const http = stats.completed + stats.failed;
+    // HTTP completions count towards the rate; a burst of them is not paid back beyond one second
+    owed = Math.max(-job.rate, owed + ((t - last) / 1000) * job.rate - (http - httpSeen));
+    httpSeen = http;
+    last = t;
+    for (; owed >= 1; owed--) {
+      const h = fleet.hosts[next++ % fleet.hosts.length]!;
+      if (h.synthesize({ model: 'bench' }) !== null) stats.synthetic++;
+    }
+  }, 10);
+}
+function stopSynthetic(): void {
+  if (synthTimer) clearInterval(synthTimer);
+  synthTimer = null;
+}
+
 process.on('message', (msg: { cmd: string }) => {
   if (msg.cmd === 'start') {
     running = true;
     for (const h of fleet.hosts) for (let c = 0; c < job.concurrency; c++) worker(h.url);
+    startSynthetic();
   } else if (msg.cmd === 'pause') {
     running = false;
+    stopSynthetic();
   } else if (msg.cmd === 'stats') {
     process.send?.({ type: 'stats', ...stats, status: { ...stats.status } });
   } else if (msg.cmd === 'stop') {
     running = false;
+    stopSynthetic();
     process.send?.({ type: 'final', ...stats, eventTimes }, () => {
       void fleet.close().then(() => process.exit(0));
     });
   }
 });
 
+// synthetic completions need a ready model: one real request per host loads it
+await Promise.all(fleet.hosts.map((h) => fetch(`${h.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"model":"bench","max_tokens":1,"messages":[{"role":"user","content":"warm"}]}' }).then((r) => r.text())));
 for (const [i, h] of fleet.hosts.entries()) listen(i, h.url);
 process.send?.({ type: 'ready', urls: fleet.hosts.map((h) => h.url) });

@@ -1,7 +1,9 @@
 // `pnpm bench ingest` (options: --minutes N | BENCH_MINUTES, --hosts N, --concurrency N per host,
-// --warmup S, --db postgres://… | BENCH_DATABASE_URL; default: PGlite in a temp directory).
+// --rate N completed requests/s across the fleet (HTTP plus synthetic), --warmup S, --db postgres://… | BENCH_DATABASE_URL; default: PGlite in a temp directory).
+// BENCH_CHILD_NODE_ARGS adds Node flags to the child processes (e.g. `--cpu-prof`).
 //
-// 20 simulated llama-swap hosts under closed-loop load (child process 1) → control in this
+// 20 simulated llama-swap hosts under load (child process 1: closed-loop HTTP chat requests plus
+// synthetic completions, see ingest-sims.ts) → control in this
 // process (connectors, writer, hub) → a WebSocket client (child process 2). Reports activity
 // rows/s written, event → client-frame latency p50/p99 (event = the host's `activity` SSE frame
 // as a second listener sees it; frame = the row arriving on the `activity` topic), and this
@@ -12,6 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import pino from 'pino';
 import type { FastifyBaseLogger } from 'fastify';
 import { ConfigSchema } from '../src/config';
@@ -35,7 +38,12 @@ const dbArg = (() => {
 })();
 const MINUTES = opt('minutes', 'BENCH_MINUTES', 2);
 const HOSTS = opt('hosts', 'BENCH_HOSTS', 20);
-const CONCURRENCY = opt('concurrency', 'BENCH_CONCURRENCY', 6);
+const CONCURRENCY = opt('concurrency', 'BENCH_CONCURRENCY', 1);
+const RATE = (() => {
+  const i = process.argv.indexOf('--rate');
+  const v = Number(i >= 0 ? process.argv[i + 1] : (process.env.BENCH_RATE ?? 2400));
+  return Number.isFinite(v) && v >= 0 ? v : 2400;
+})();
 // long enough for the bounded working set (log buffers, caches) to fill before RSS is sampled
 const WARMUP_S = opt('warmup', 'BENCH_WARMUP_S', 30);
 const BACKLOG_S = opt('backlog', 'BENCH_BACKLOG_S', 30);
@@ -47,7 +55,7 @@ async function countRows(control: { ctx: { dbState: { db: { query<T>(sql: string
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const child = (file: string, job: object): ChildProcess => fork(join(here, file), [JSON.stringify(job)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+const child = (file: string, job: object): ChildProcess => fork(join(here, file), [JSON.stringify(job)], { execArgv: ['--import', 'tsx', ...(process.env.BENCH_CHILD_NODE_ARGS?.split(' ').filter(Boolean) ?? [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 const once = <T>(cp: ChildProcess, type: string): Promise<T> =>
   new Promise((resolve) => {
     const on = (m: { type: string }) => {
@@ -63,8 +71,8 @@ const mb = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MB`;
 const freshPostgres = (url: string) => scratchPostgres(url, 'boo_bench');
 
 async function main(): Promise<void> {
-  console.log(`ingest bench: ${HOSTS} hosts × ${CONCURRENCY} concurrent requests, ${WARMUP_S} s warm-up, ${MINUTES} min measured, db=${dbArg ? 'postgres' : 'pglite'}`);
-  const sims = child('ingest-sims.ts', { hosts: HOSTS, concurrency: CONCURRENCY, sampleEvery: SAMPLE_EVERY });
+  console.log(`ingest bench: ${HOSTS} hosts completing ${RATE} requests/s (${CONCURRENCY} concurrent HTTP per host, synthetic for the rest), ${WARMUP_S} s warm-up, ${MINUTES} min measured, db=${dbArg ? 'postgres' : 'pglite'}`);
+  const sims = child('ingest-sims.ts', { hosts: HOSTS, concurrency: CONCURRENCY, rate: RATE, sampleEvery: SAMPLE_EVERY });
   const { urls } = await once<{ urls: string[] }>(sims, 'ready');
   const ids = urls.map((_, i) => `bench-${String(i).padStart(2, '0')}`);
 
@@ -92,6 +100,9 @@ async function main(): Promise<void> {
 
   const windowStart = Date.now();
   const written0 = fleet.writer.written.activity;
+  const elu0 = performance.eventLoopUtilization();
+  const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+  loopDelay.enable();
   const rss: number[] = [];
   const heap: number[] = [];
   let peakQueue = 0;
@@ -114,18 +125,20 @@ async function main(): Promise<void> {
   }
   const windowEnd = Date.now();
   const written = fleet.writer.written.activity - written0;
+  const elu = performance.eventLoopUtilization(elu0).utilization;
+  loopDelay.disable();
 
-  // Phase 2, control's own capacity: the simulator cannot produce 2,000 requests/s on a small
-  // machine, so let the hosts build a backlog while control is not reading, then time how fast
-  // control pages it in and stores it (the same path as a reconnect after an outage).
+  // Phase 2, control's headroom: let the hosts build a backlog while control is not reading, then
+  // time how fast control pages it in and stores it (the same path as a reconnect after an outage).
   await fleet.registry.stop();
   const backlogFrom = await countRows(control);
   await sleep(BACKLOG_S * 1000);
   sims.send({ cmd: 'pause' });
   await sleep(1000);
   sims.send({ cmd: 'stats' });
-  const produced = await once<{ completed: number }>(sims, 'stats');
-  const expected = produced.completed;
+  const produced = await once<{ completed: number; synthetic: number }>(sims, 'stats');
+  // every row the hosts hold: HTTP requests, synthetic completions, one warm-up request per host
+  const expected = produced.completed + produced.synthetic + HOSTS;
   const drainStart = Date.now();
   await fleet.registry.start();
   let stored = await countRows(control);
@@ -136,7 +149,7 @@ async function main(): Promise<void> {
   const drainS = (Date.now() - drainStart) / 1000;
   const backlog = stored - backlogFrom;
   sims.send({ cmd: 'stop' });
-  const simFinal = await once<{ completed: number; failed: number; status: Record<string, number>; eventTimes: number[][] }>(sims, 'final');
+  const simFinal = await once<{ completed: number; synthetic: number; failed: number; status: Record<string, number>; eventTimes: number[][] }>(sims, 'final');
   await fleet.writer.drain(30_000);
   await sleep(1000);
   client.send({ cmd: 'stop' });
@@ -166,13 +179,14 @@ async function main(): Promise<void> {
 
   console.log('\n── ingest bench results ──────────────────────────────────────────');
   console.log(`database                 ${control.ctx.dbState.db.backend}`);
-  console.log(`hosts / load             ${HOSTS} hosts, ${CONCURRENCY} concurrent per host; ${simFinal.completed} requests ok, ${simFinal.failed} failed (${JSON.stringify(simFinal.status)})`);
+  console.log(`hosts / load             ${HOSTS} hosts; HTTP ${CONCURRENCY} concurrent per host: ${simFinal.completed} requests ok, ${simFinal.failed} failed (${JSON.stringify(simFinal.status)}); synthetic ${simFinal.synthetic}; ${RATE}/s in all`);
   console.log(`window                   ${seconds.toFixed(0)} s after ${WARMUP_S} s warm-up (total run ${Math.round((windowEnd - t0) / 1000)} s)`);
   console.log(`activity rows written    ${written} in the window → ${(written / seconds).toFixed(0)} rows/s sustained   (target ≥ 2000)`);
   console.log(`backlog catch-up          ${backlog} rows stored in ${drainS.toFixed(1)} s → ${(backlog / drainS).toFixed(0)} rows/s (control's ingest capacity: connect, page, store)`);
   console.log(`rows stored (all)        ${total.rows[0]?.n} rows, ${total.rows[0]?.d} distinct keys; writer drops ${counters['writer.dropped.activity'] ?? 0}, peak queue ${peakQueue}`);
   console.log(`event → client frame     p50 ${pct(lat, 50).toFixed(1)} ms, p95 ${pct(lat, 95).toFixed(1)} ms, p99 ${pct(lat, 99).toFixed(1)} ms, max ${(lat.at(-1) ?? NaN).toFixed(1)} ms   (target p99 ≤ 100; ${lat.length} samples, 1 in ${SAMPLE_EVERY}; ${missing} not seen)`);
   console.log(`client                   ${clientFinal.rows} rows in ${clientFinal.frames} frames; hub deltas dropped ${control.ctx.hub.stats.deltasDropped}`);
+  console.log(`control event loop       busy ${(elu * 100).toFixed(0)} % of the window; delay p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms, max ${(loopDelay.max / 1e6).toFixed(1)} ms`);
   console.log(`control RSS              first quarter ${mb(rssStart)}, last quarter ${mb(rssEnd)} → ${(((rssEnd - rssStart) / rssStart) * 100).toFixed(1)} %   (target within ±10 %); min ${mb(Math.min(...rss))}, max ${mb(Math.max(...rss))}`);
   console.log(`control heap used        first quarter ${mb(avg(heap.slice(0, quarter)))}, last quarter ${mb(avg(heap.slice(-quarter)))}`);
   console.log(`connector counters       ${JSON.stringify(Object.fromEntries(Object.entries(counters).filter(([k]) => k.startsWith('connector.'))))}`);

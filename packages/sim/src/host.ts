@@ -6,6 +6,8 @@ import { HostCore } from './core';
 import { handleAdmin } from './http/admin';
 import { handleRequest } from './http/handler';
 import { resolveModel } from './config';
+import { Rng } from './rng';
+import { synthesizeCompletion } from './synthetic';
 import type { MalformedKind, SimConfig, SimFaults, SimHost, SimHostOptions, SimModelState, NormalizedConfigView } from './types';
 
 const MALFORMED: Record<MalformedKind, string> = {
@@ -171,6 +173,7 @@ export async function startSimHost(options: SimHostOptions = {}): Promise<SimHos
     },
   };
 
+  const syntheticRng = new Rng(seed ^ 0x5eed);
   const host: SimHost = {
     url: `http://${bindHost}:${port}`,
     port,
@@ -186,6 +189,7 @@ export async function startSimHost(options: SimHostOptions = {}): Promise<SimHos
       if (source === 'proxy') core.proxyLog.write(text);
       else core.upstreamLog.write(text);
     },
+    synthesize: (request) => synthesizeCompletion(core, syntheticRng, request),
     close: async () => {
       if (closed) return;
       closed = true;

@@ -4,6 +4,7 @@ export { setWriteOffload } from './http/offload';
 export { startSimFleet, demoFleetConfigs } from './fleet';
 export type { SimFleet, SimFleetOptions } from './fleet';
 export { createLoadGenerator } from './load';
+export type { SyntheticRequest } from './synthetic';
 export type { LoadGenerator, LoadGeneratorOptions, LoadStats, LoadTarget, LoadTargetModel } from './load';
 export type {
   FaultKind,

@@ -1,4 +1,5 @@
 // Public types of @boocontrol/sim. Names here are a stable API: connectors and tests import them.
+import type { SyntheticRequest } from './synthetic';
 
 export type Wire = 'head' | 'v235';
 
@@ -186,6 +187,12 @@ export interface SimHost {
   eventStreams(): number;
   /** write a line to the proxy log (as llama-swap would) */
   log(line: string, source?: 'proxy' | 'upstream'): void;
+  /**
+   * Records a finished chat request on a ready model without the HTTP round trip (load for
+   * benchmarks): in-flight upsert/remove, log lines, the activity row and its event. The activity
+   * id, or null when the model is not ready.
+   */
+  synthesize(request: SyntheticRequest): number | null;
   close(): Promise<void>;
 }
 
