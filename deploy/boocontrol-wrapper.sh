@@ -13,6 +13,8 @@
 #   restart              run the configured restart command
 #   backups              list backup files (full paths, one per line)
 #   read-backup <name>   print one backup (its file name, as listed by `backups`)
+#   prune <keep>         delete all but the newest <keep> backups (1..1000, newest by the stamp
+#                        in the name); print the removed paths, one per line
 #   pull <repo> [file]   huggingface-cli download <repo> [file] --local-dir <models dir>/<repo>;
 #                        prints a line "boocontrol-pull-pid <id>" as it starts (the id for
 #                        `cancel`; it may come after the downloader's first lines)
@@ -35,7 +37,7 @@
 
 set -u
 
-WRAPPER_VERSION=1
+WRAPPER_VERSION=2
 NAMECHARS='ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-'
 
 die() {
@@ -46,7 +48,7 @@ die() {
 }
 
 usage() {
-  die 64 "usage: read | backup | write | restart | backups | read-backup <name> | pull <repo> [file] | cancel <id> | version"
+  die 64 "usage: read | backup | write | restart | backups | read-backup <name> | prune <keep> | pull <repo> [file] | cancel <id> | version"
 }
 
 # ---- configuration ---------------------------------------------------------------------------
@@ -110,16 +112,43 @@ valid_file() {
   done
 }
 
-# A backup name: <config base>.bak-<digits>T<digits>Z[-<digits>]
+# A backup name: <config base>.bak-YYYYmmddTHHMMSSZ[-n], n of 1 to 3 digits (what BooControl
+# accepts, so that every path `prune` reports passes BooControl's check).
 valid_backup() {
   suffix=${1#"$config_base".bak-}
   [ "$suffix" != "$1" ] || return 1
   case $suffix in
-    '' | *[!0-9TZ-]*) return 1 ;;
-    [0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]T[0-9][0-9][0-9][0-9][0-9][0-9]Z) return 0 ;;
-    [0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]T[0-9][0-9][0-9][0-9][0-9][0-9]Z-[0-9]*) return 0 ;;
+    [0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]T[0-9][0-9][0-9][0-9][0-9][0-9]Z*) ;;
+    *) return 1 ;;
+  esac
+  case ${suffix#*Z} in
+    '' | -[0-9] | -[0-9][0-9] | -[0-9][0-9][0-9]) return 0 ;;
   esac
   return 1
+}
+
+# The chronological sort key of a valid suffix: the 14 stamp digits, then 0000 without a counter
+# or 1 and the counter in 3 digits, so a plain sort puts -10 after -2 (BooControl uses the same).
+backup_key() {
+  stamp=${1%%Z*}
+  n=${1#*Z}
+  n=${n#-}
+  case ${#n} in
+    0) n=0000 ;;
+    1) n=100$n ;;
+    2) n=10$n ;;
+    *) n=1$n ;;
+  esac
+  printf '%s%s%s\n' "${stamp%T*}" "${stamp#*T}" "$n"
+}
+
+# How many backups prune keeps: 1..1000 in plain decimal. A leading 0 is refused because shell
+# arithmetic would read it as octal.
+valid_keep() {
+  case $1 in
+    '' | 0* | *[!0-9]*) return 1 ;;
+  esac
+  [ "${#1}" -le 4 ] && [ "$1" -le 1000 ]
 }
 
 # ---- the command -----------------------------------------------------------------------------
@@ -216,6 +245,35 @@ case $verb in
     valid_backup "$1" || die 65 "not a backup name of $config_base"
     [ -f "$config_dir/$1" ] || die 66 "backup $1 does not exist"
     exec cat -- "$config_dir/$1"
+    ;;
+
+  prune)
+    [ "$#" -eq 1 ] || usage
+    valid_keep "$1" || die 65 "invalid keep: expected a whole number from 1 to 1000"
+    keep=$1
+    need_config
+    # Only the validated suffixes ([0-9TZ-]) go through sort, never a path, so an odd config path
+    # cannot confuse it. Newest first.
+    sorted=$(
+      for f in "$config_dir/$config_base".bak-*; do
+        [ -f "$f" ] || continue
+        name=${f##*/}
+        valid_backup "$name" || continue
+        suffix=${name#"$config_base".bak-}
+        printf '%s %s\n' "$(backup_key "$suffix")" "$suffix"
+      done | LC_ALL=C sort -r
+    ) || die 74 "cannot list the backups of $CONFIG"
+    i=0
+    while read -r _key suffix; do
+      [ -n "$suffix" ] || continue
+      i=$((i + 1))
+      [ "$i" -gt "$keep" ] || continue
+      old=$config_dir/$config_base.bak-$suffix
+      rm -f -- "$old" || die 74 "cannot remove $old"
+      printf '%s\n' "$old"
+    done <<EOF
+$sorted
+EOF
     ;;
 
   pull)

@@ -3,7 +3,8 @@
 // client and timestamps each `activity {id}` event: that is "the event" of the latency figure.
 //
 // Two kinds of load run together so that the fleet completes `rate` requests/s in all: closed-loop
-// HTTP chat requests (`concurrency` per host, the full request path), and synthetic completions
+// HTTP chat requests (`concurrency` in flight across the fleet, spread over the hosts: the full
+// request path), and synthetic completions
 // for the rest (SimHost.synthesize: the same in-flight, log, activity-row and event trail without
 // the HTTP round trip). One process on this 2-core machine cannot serve thousands of real requests per
 // second next to control, so the synthetic part is what lets the bench reach control's rates.
@@ -13,6 +14,7 @@ import { startSimFleet, type SimHostOptions } from '@boocontrol/sim';
 
 interface Job {
   hosts: number;
+  /** HTTP requests in flight across the fleet (round-robin over the hosts) */
   concurrency: number;
   /** completed requests per second across the fleet, HTTP and synthetic together */
   rate: number;
@@ -107,10 +109,15 @@ function stopSynthetic(): void {
   synthTimer = null;
 }
 
+// this process's memory under sustained load (NOTES-from-fleet.md saw it grow)
+const rss: number[] = [];
+let rssTimer: NodeJS.Timeout | null = null;
+
 process.on('message', (msg: { cmd: string }) => {
   if (msg.cmd === 'start') {
     running = true;
-    for (const h of fleet.hosts) for (let c = 0; c < job.concurrency; c++) worker(h.url);
+    rssTimer ??= setInterval(() => rss.push(process.memoryUsage().rss), 5000);
+    for (let c = 0; c < job.concurrency; c++) worker(fleet.hosts[c % fleet.hosts.length]!.url);
     startSynthetic();
   } else if (msg.cmd === 'pause') {
     running = false;
@@ -120,7 +127,8 @@ process.on('message', (msg: { cmd: string }) => {
   } else if (msg.cmd === 'stop') {
     running = false;
     stopSynthetic();
-    process.send?.({ type: 'final', ...stats, eventTimes }, () => {
+    if (rssTimer) clearInterval(rssTimer);
+    process.send?.({ type: 'final', ...stats, eventTimes, rss }, () => {
       void fleet.close().then(() => process.exit(0));
     });
   }

@@ -1,4 +1,4 @@
-// `pnpm bench ingest` (options: --minutes N | BENCH_MINUTES, --hosts N, --concurrency N per host,
+// `pnpm bench ingest` (options: --minutes N | BENCH_MINUTES, --hosts N, --concurrency N HTTP requests in flight across the fleet,
 // --rate N completed requests/s across the fleet (HTTP plus synthetic), --warmup S, --db postgres://… | BENCH_DATABASE_URL; default: PGlite in a temp directory).
 // BENCH_CHILD_NODE_ARGS adds Node flags to the child processes (e.g. `--cpu-prof`).
 //
@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { PerformanceObserver, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import pino from 'pino';
 import type { FastifyBaseLogger } from 'fastify';
 import { ConfigSchema } from '../src/config';
@@ -38,7 +38,9 @@ const dbArg = (() => {
 })();
 const MINUTES = opt('minutes', 'BENCH_MINUTES', 2);
 const HOSTS = opt('hosts', 'BENCH_HOSTS', 20);
-const CONCURRENCY = opt('concurrency', 'BENCH_CONCURRENCY', 1);
+// Real HTTP requests cost the simulator ~1 ms of CPU each; a few streams of them keep the full
+// request path in the mix without starving control of the machine's two cores.
+const CONCURRENCY = opt('concurrency', 'BENCH_CONCURRENCY', 5);
 const RATE = (() => {
   const i = process.argv.indexOf('--rate');
   const v = Number(i >= 0 ? process.argv[i + 1] : (process.env.BENCH_RATE ?? 2400));
@@ -71,7 +73,7 @@ const mb = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MB`;
 const freshPostgres = (url: string) => scratchPostgres(url, 'boo_bench');
 
 async function main(): Promise<void> {
-  console.log(`ingest bench: ${HOSTS} hosts completing ${RATE} requests/s (${CONCURRENCY} concurrent HTTP per host, synthetic for the rest), ${WARMUP_S} s warm-up, ${MINUTES} min measured, db=${dbArg ? 'postgres' : 'pglite'}`);
+  console.log(`ingest bench: ${HOSTS} hosts completing ${RATE} requests/s (${CONCURRENCY} HTTP requests in flight, synthetic for the rest), ${WARMUP_S} s warm-up, ${MINUTES} min measured, db=${dbArg ? 'postgres' : 'pglite'}`);
   const sims = child('ingest-sims.ts', { hosts: HOSTS, concurrency: CONCURRENCY, rate: RATE, sampleEvery: SAMPLE_EVERY });
   const { urls } = await once<{ urls: string[] }>(sims, 'ready');
   const ids = urls.map((_, i) => `bench-${String(i).padStart(2, '0')}`);
@@ -103,6 +105,11 @@ async function main(): Promise<void> {
   const elu0 = performance.eventLoopUtilization();
   const loopDelay = monitorEventLoopDelay({ resolution: 5 });
   loopDelay.enable();
+  const gcPauses: number[] = [];
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcPauses.push(e.duration);
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
   const rss: number[] = [];
   const heap: number[] = [];
   let peakQueue = 0;
@@ -127,6 +134,9 @@ async function main(): Promise<void> {
   const written = fleet.writer.written.activity - written0;
   const elu = performance.eventLoopUtilization(elu0).utilization;
   loopDelay.disable();
+  gcObserver.disconnect();
+  // before phase 2 and teardown, which end connector sessions on purpose
+  const counters = control.ctx.counters.toJSON();
 
   // Phase 2, control's headroom: let the hosts build a backlog while control is not reading, then
   // time how fast control pages it in and stores it (the same path as a reconnect after an outage).
@@ -149,7 +159,7 @@ async function main(): Promise<void> {
   const drainS = (Date.now() - drainStart) / 1000;
   const backlog = stored - backlogFrom;
   sims.send({ cmd: 'stop' });
-  const simFinal = await once<{ completed: number; synthetic: number; failed: number; status: Record<string, number>; eventTimes: number[][] }>(sims, 'final');
+  const simFinal = await once<{ completed: number; synthetic: number; failed: number; status: Record<string, number>; eventTimes: number[][]; rss: number[] }>(sims, 'final');
   await fleet.writer.drain(30_000);
   await sleep(1000);
   client.send({ cmd: 'stop' });
@@ -175,11 +185,10 @@ async function main(): Promise<void> {
   const rssEnd = avg(rss.slice(-quarter));
   const total = await control.ctx.dbState.db.query<{ n: number; d: number }>('SELECT count(*)::int AS n, count(DISTINCT (host_id, epoch, upstream_id))::int AS d FROM control_activity');
   const seconds = (windowEnd - windowStart) / 1000;
-  const counters = control.ctx.counters.toJSON();
 
   console.log('\n── ingest bench results ──────────────────────────────────────────');
   console.log(`database                 ${control.ctx.dbState.db.backend}`);
-  console.log(`hosts / load             ${HOSTS} hosts; HTTP ${CONCURRENCY} concurrent per host: ${simFinal.completed} requests ok, ${simFinal.failed} failed (${JSON.stringify(simFinal.status)}); synthetic ${simFinal.synthetic}; ${RATE}/s in all`);
+  console.log(`hosts / load             ${HOSTS} hosts; HTTP ${CONCURRENCY} in flight: ${simFinal.completed} requests ok, ${simFinal.failed} failed (${JSON.stringify(simFinal.status)}); synthetic ${simFinal.synthetic}; ${RATE}/s in all`);
   console.log(`window                   ${seconds.toFixed(0)} s after ${WARMUP_S} s warm-up (total run ${Math.round((windowEnd - t0) / 1000)} s)`);
   console.log(`activity rows written    ${written} in the window → ${(written / seconds).toFixed(0)} rows/s sustained   (target ≥ 2000)`);
   console.log(`backlog catch-up          ${backlog} rows stored in ${drainS.toFixed(1)} s → ${(backlog / drainS).toFixed(0)} rows/s (control's ingest capacity: connect, page, store)`);
@@ -187,9 +196,12 @@ async function main(): Promise<void> {
   console.log(`event → client frame     p50 ${pct(lat, 50).toFixed(1)} ms, p95 ${pct(lat, 95).toFixed(1)} ms, p99 ${pct(lat, 99).toFixed(1)} ms, max ${(lat.at(-1) ?? NaN).toFixed(1)} ms   (target p99 ≤ 100; ${lat.length} samples, 1 in ${SAMPLE_EVERY}; ${missing} not seen)`);
   console.log(`client                   ${clientFinal.rows} rows in ${clientFinal.frames} frames; hub deltas dropped ${control.ctx.hub.stats.deltasDropped}`);
   console.log(`control event loop       busy ${(elu * 100).toFixed(0)} % of the window; delay p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms, max ${(loopDelay.max / 1e6).toFixed(1)} ms`);
+  console.log(`control GC               ${gcPauses.length} pauses, ${gcPauses.reduce((x, y) => x + y, 0).toFixed(0)} ms in all, longest ${Math.max(0, ...gcPauses).toFixed(1)} ms`);
   console.log(`control RSS              first quarter ${mb(rssStart)}, last quarter ${mb(rssEnd)} → ${(((rssEnd - rssStart) / rssStart) * 100).toFixed(1)} %   (target within ±10 %); min ${mb(Math.min(...rss))}, max ${mb(Math.max(...rss))}`);
+  const simQ = Math.max(1, Math.floor(simFinal.rss.length / 4));
+  console.log(`simulator process RSS    first quarter ${mb(avg(simFinal.rss.slice(0, simQ)))}, last quarter ${mb(avg(simFinal.rss.slice(-simQ)))} (whole run, backlog phase included)`);
   console.log(`control heap used        first quarter ${mb(avg(heap.slice(0, quarter)))}, last quarter ${mb(avg(heap.slice(-quarter)))}`);
-  console.log(`connector counters       ${JSON.stringify(Object.fromEntries(Object.entries(counters).filter(([k]) => k.startsWith('connector.'))))}`);
+  console.log(`connector counters       (window) ${JSON.stringify(Object.fromEntries(Object.entries(counters).filter(([k]) => k.startsWith('connector.'))))}`);
 
   await control.close();
   await pgdb?.drop();

@@ -40,6 +40,8 @@ export const ConfigSchema = z.object({
   CAPTURE_MAX_ROW_BYTES: int(256 * 1024, 1024),
   CAPTURE_TOTAL_BUDGET_MB: int(512, 1),
   ACTION_QUEUE_MAX_PER_HOST: int(32, 1),
+  /** Config backups kept per SSH host; the wrapper's `prune` verb accepts the same 1..1000. */
+  CONFIG_BACKUPS_KEEP: int(20, 1).pipe(z.number().max(1000)),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 

@@ -24,6 +24,11 @@ describe.each(backends())('control app on $name', (backend) => {
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/control/health', '/api/control/jobs/{id}']));
     expect(doc.paths['/api/control/health']?.get?.responses['200']).toBeDefined();
+    // agents retry mutating calls safely; the header is part of the documented contract
+    const params = (path: string, method: string) => (doc.paths[path]?.[method] as unknown as { parameters: Array<{ name: string; in: string; required: boolean }> } | undefined)?.parameters ?? [];
+    for (const [path, method] of [['/api/control/switch', 'post'], ['/api/control/warm', 'post'], ['/api/control/hosts/{id}/pull', 'post'], ['/api/control/hosts/{id}/config', 'put']] as const) {
+      expect(params(path, method), `${method} ${path}`).toContainEqual(expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: false }));
+    }
   });
 
   it('maps bad input to typed errors without taking the process down', async () => {

@@ -25,6 +25,14 @@ describe('control configuration', () => {
     expect(() => loadConfig({ LLAMA_PROVIDERS: '{not json' }, noFile)).toThrow(/LLAMA_PROVIDERS.*not valid JSON/);
   });
 
+  it('CONFIG_BACKUPS_KEEP defaults to 20 and accepts only 1..1000', () => {
+    expect(loadConfig({}, noFile).CONFIG_BACKUPS_KEEP).toBe(20);
+    expect(loadConfig({ CONFIG_BACKUPS_KEEP: '2' }, noFile).CONFIG_BACKUPS_KEEP).toBe(2);
+    for (const bad of ['0', '1001', '2.5', 'x', '-1']) {
+      expect(() => loadConfig({ CONFIG_BACKUPS_KEEP: bad }, noFile), bad).toThrow(/CONFIG_BACKUPS_KEEP/);
+    }
+  });
+
   it('reads .env.host, with the environment taking precedence', () => {
     const dir = mkdtempSync(join(tmpdir(), 'boo-env-'));
     const file = join(dir, '.env.host');

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isAppError } from '../src/lib/errors';
@@ -114,6 +114,20 @@ describe('RemoteOps against a real sshd', () => {
       for (const bad of ['../../etc/passwd', 'config.yaml', 'config.yaml.bak-x; rm -rf ~', `config.yaml.bak-${REMOTE_STAMP}\n`]) {
         expect((await rejection(o.readBackup(bad))).code, bad).toBe('VALIDATION');
       }
+    });
+
+    it('prunes all but the newest backups (stamp, then -n as a number), touching nothing else', async () => {
+      const o = ops();
+      const dir = dirname(config());
+      const ours = [REMOTE_STAMP, `${REMOTE_STAMP}-2`, `${REMOTE_STAMP}-10`, '20190101T000000Z'].map((s) => `config.yaml.bak-${s}`);
+      const others = ['other.yaml.bak-20190101T000000Z', `config.yaml.bak-${REMOTE_STAMP}; touch pwned`, `config.yaml.bak-${REMOTE_STAMP}-1234`];
+      for (const name of [...ours, ...others]) await writeFile(join(dir, name), 'x\n');
+      expect(await o.pruneBackups(2)).toEqual([`config.yaml.bak-${REMOTE_STAMP}`, 'config.yaml.bak-20190101T000000Z']);
+      expect(await o.pruneBackups(2)).toEqual([]);
+      expect((await o.listBackups()).map((p) => basename(p)).sort()).toEqual([`config.yaml.bak-${REMOTE_STAMP}-10`, `config.yaml.bak-${REMOTE_STAMP}-2`]);
+      for (const name of others) expect(existsSync(join(dir, name)), name).toBe(true);
+      expect(existsSync(join(sshd.home, 'pwned'))).toBe(false);
+      await Promise.all([...ours, ...others].map((name) => rm(join(dir, name), { force: true })));
     });
   });
 

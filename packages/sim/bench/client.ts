@@ -61,7 +61,11 @@ function one(seq: number): void {
   req.end(body);
 }
 
-for (let i = 0; i < job.streams; i++) one(i);
+// Streams arrive spread over the first second (as a fleet's clients do), not all in the same
+// millisecond; a finished stream is replaced at once, so they stay spread. SIM_BENCH_ALIGNED=1
+// starts them together: every stream then wants its token in the same millisecond.
+const spreadMs = process.env.SIM_BENCH_ALIGNED === '1' ? 0 : 1000;
+for (let i = 0; i < job.streams; i++) setTimeout(() => one(i), (i * spreadMs) / job.streams);
 setTimeout(() => {
   stopping = true;
   const window = (performance.now() - t0 - job.warmupMs) / 1000;

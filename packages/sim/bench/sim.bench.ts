@@ -1,13 +1,16 @@
 // `pnpm bench sim`: how many concurrent streams and tokens/s one simulator process sustains, and
 // how precisely it paces tokens. Pacing error is measured inside the simulator (actual − scheduled
 // emit time of every token, from the shared pacer) and at the client (deviation of each token's
-// arrival from first-arrival + k·interval). The client is a separate process.
+// arrival from first-arrival + k·interval). The client is a separate process; its streams arrive
+// spread over the first second (SIM_BENCH_ALIGNED=1: all at once). The same load is also served by
+// a bare paced server (floor.ts) to show what this machine allows.
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { cpus, loadavg } from 'node:os';
 import { setWriteOffload, startSimHost } from '../src/index';
 import { pacer } from '../src/pacer';
+import { startFloorServer } from './floor';
 
 // The writer thread is what this bench measures by default; SIM_OFFLOAD=0 measures plain writes.
 setWriteOffload(process.env.SIM_OFFLOAD !== '0');
@@ -57,12 +60,15 @@ async function noiseFloor(ms: number): Promise<{ p50: number; p99: number }> {
   return { p50: pct(l, 50), p99: pct(l, 99) };
 }
 
-async function phase(streams: number, genTps: number, durationMs: number): Promise<PhaseResult> {
+async function phase(streams: number, genTps: number, durationMs: number, target: 'sim' | 'floor' = 'sim'): Promise<PhaseResult> {
   // captures off: a 5 MB capture buffer would only measure base64 encoding of finished streams
-  const host = await startSimHost({
-    seed: 1,
-    config: { captureBuffer: 0, models: { bench: { loadMs: 0, genTps, promptTps: 1e6, contextLength: 1 << 20, concurrencyLimit: streams * 2 } } },
-  });
+  const host =
+    target === 'floor'
+      ? await startFloorServer(genTps)
+      : await startSimHost({
+          seed: 1,
+          config: { captureBuffer: 0, models: { bench: { loadMs: 0, genTps, promptTps: 1e6, contextLength: 1 << 20, concurrencyLimit: streams * 2 } } },
+        });
   const warmupMs = 3000;
   const job = { url: host.url, model: 'bench', streams, maxTokens: genTps * 4, genTps, durationMs, warmupMs };
   const child = fork(fileURLToPath(new URL('./client.ts', import.meta.url)), [JSON.stringify(job)], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
@@ -96,32 +102,43 @@ const f = (x: number, d = 2): string => x.toFixed(d);
 const started = Date.now();
 const floor = await noiseFloor(2000);
 console.log(`[sim bench] machine noise floor (idle pacer, 40 Hz): lateness p50 ${f(floor.p50, 3)} ms  p99 ${f(floor.p99, 3)} ms  (load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}, ${cpus().length} cores)`);
-const results: Array<[string, PhaseResult, number, number]> = [];
-// the target phase first; then a light phase (pacing when the simulator is not CPU-bound) and a
-// heavy one (headroom)
-const phases: Array<readonly [number, number, number]> = [
-  [TARGET.streams, 40, 14_000],
-  [100, 40, 8_000],
-  [1000, 40, 10_000],
+const results: Array<{ label: string; target: 'sim' | 'floor'; r: PhaseResult }> = [];
+// The target phase first, then the same load on a bare paced server (the machine's floor, see
+// floor.ts), then a light phase (pacing when the simulator is not CPU-bound) and a heavy one
+// (headroom).
+const phases: Array<readonly [number, number, number, 'sim' | 'floor']> = [
+  [TARGET.streams, 40, 14_000, 'sim'],
+  [TARGET.streams, 40, 14_000, 'floor'],
+  [100, 40, 8_000, 'sim'],
+  [1000, 40, 10_000, 'sim'],
 ];
-// SIM_BENCH_QUICK=1 runs only the target phase (for profiling)
-for (const [streams, tps, ms] of process.env.SIM_BENCH_QUICK ? phases.slice(0, 1) : phases) {
-  const r = await phase(streams, tps, ms);
-  results.push([`${streams} streams × ${tps} tok/s`, r, streams, tps]);
+// SIM_BENCH_QUICK=1 runs only the target phase and its floor; SIM_BENCH_ONLY=sim|floor one of them
+// (for profiling)
+const only = process.env.SIM_BENCH_ONLY;
+const chosen = process.env.SIM_BENCH_QUICK || only ? phases.slice(0, 2).filter((p) => !only || p[3] === only) : phases;
+for (const [streams, tps, ms, target] of chosen) {
+  const r = await phase(streams, tps, ms, target);
+  const label = `${streams} streams × ${tps} tok/s${target === 'floor' ? ', bare paced server (floor)' : ''}`;
+  results.push({ label, target, r });
   const agg = r.client.tokens / r.client.window;
-  console.log(
-    `[sim bench] ${streams} streams × ${tps} tok/s: aggregate ${Math.round(agg)} tok/s over ${f(r.client.window, 1)} s (peak open ${r.client.peakOpen}, completed ${r.client.completed}, failed ${r.client.failed})`,
-  );
-  console.log(`            simulator CPU ${f(r.cpuUsPerToken, 1)} µs per token, all threads (→ ≈ ${Math.round(1e6 / r.cpuUsPerToken)} tok/s per core); event loop busy ${f(r.loopBusy * 100, 0)} %`);
-  console.log(`            pacing error in sim    p50 ${f(r.simP50, 3)} ms  p99 ${f(r.simP99, 3)} ms  max ${f(r.simMax, 1)} ms   (event-loop delay p99 ${f(r.loopP99, 2)} ms)`);
+  const who = target === 'floor' ? 'server' : 'simulator';
+  console.log(`[sim bench] ${label}: aggregate ${Math.round(agg)} tok/s over ${f(r.client.window, 1)} s (peak open ${r.client.peakOpen}, completed ${r.client.completed}, failed ${r.client.failed})`);
+  console.log(`            ${who} CPU ${f(r.cpuUsPerToken, 1)} µs per token, all threads (→ ≈ ${Math.round(1e6 / r.cpuUsPerToken)} tok/s per core); event loop busy ${f(r.loopBusy * 100, 0)} %`);
+  console.log(`            pacing error in ${who === 'server' ? 'server' : 'sim   '} p50 ${f(r.simP50, 3)} ms  p99 ${f(r.simP99, 3)} ms  max ${f(r.simMax, 1)} ms   (event-loop delay p99 ${f(r.loopP99, 2)} ms)`);
   console.log(`            pacing error at client p50 ${f(r.client.p50, 3)} ms  p99 ${f(r.client.p99, 3)} ms  max ${f(r.client.max, 1)} ms  (${r.client.samples} samples)`);
 }
-const main = results[0]?.[1];
+const main = results[0]?.r;
+const floorRun = results.find((x) => x.target === 'floor')?.r;
 if (main) {
   const agg = main.client.tokens / main.client.window;
   const ok = main.client.peakOpen >= TARGET.streams && agg >= TARGET.tps * 0.97 && main.simP99 <= TARGET.p99;
   console.log(
     `[sim bench] targets (${TARGET.streams} streams, ${TARGET.tps} tok/s, sim pacing p99 ≤ ${TARGET.p99} ms): ${ok ? 'MET' : 'NOT MET'} — ${main.client.peakOpen} streams, ${Math.round(agg)} tok/s, p99 ${f(main.simP99, 3)} ms; total ${f((Date.now() - started) / 1000, 1)} s`,
   );
+  if (floorRun) {
+    console.log(
+      `[sim bench] against the bare paced server in this run: pacing p99 ${f(main.simP99, 3)} vs ${f(floorRun.simP99, 3)} ms (×${f(main.simP99 / Math.max(1e-3, floorRun.simP99), 2)}), CPU per token ×${f(main.cpuUsPerToken / floorRun.cpuUsPerToken, 2)}${floorRun.simP99 > TARGET.p99 ? `; the floor itself is above ${TARGET.p99} ms on this machine` : ''}`,
+    );
+  }
 }
 process.exit(0);

@@ -35,6 +35,7 @@ class Pacer {
   private timer: NodeJS.Timeout | null = null;
   private immediate: NodeJS.Immediate | null = null;
   private armedFor = Infinity;
+  private running = false;
   private recording: number[] | null = null;
   private readonly runBound = (): void => this.run();
 
@@ -45,7 +46,9 @@ class Pacer {
   schedule(at: number, fn: (lateMs: number) => void): PacerHandle {
     const e = new Entry(at, this.seq++, fn);
     this.push(e);
-    if (at < this.armedFor) this.arm();
+    // inside run() the timer is re-armed once at the end: arming per emitted token (each schedules
+    // its successor) cost a clearTimeout + setTimeout per token
+    if (at < this.armedFor && !this.running) this.arm();
     return e;
   }
 
@@ -92,6 +95,7 @@ class Pacer {
     const budgetEnd = now + 4;
     let n = 0;
     let top = this.heap[0];
+    this.running = true;
     while (top && top.at <= horizon) {
       if ((++n & 63) === 0 && performance.now() > budgetEnd) break;
       this.pop();
@@ -108,6 +112,7 @@ class Pacer {
       }
       top = this.heap[0];
     }
+    this.running = false;
     this.arm();
   }
 

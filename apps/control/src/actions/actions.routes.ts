@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import {
   ActionResultSchema,
@@ -14,22 +14,13 @@ import {
   SwitchRequestSchema,
   UnloadRequestSchema,
   WarmRequestSchema,
+  IdempotencyHeadersSchema,
 } from '@boocontrol/contracts';
 import type { RouteRegistry } from '../http/route';
 import { route } from '../http/route';
-import { AppError } from '../lib/errors';
 import type { ActionReply, ActionsService } from './actions.service';
 import type { ActionsStatusService } from './status.service';
 import type { SlotProbe } from './slots';
-
-/** `Idempotency-Key`: 1–200 visible ASCII characters. A retry with the same key gets the same job. */
-function idempotencyKey(req: FastifyRequest): string | undefined {
-  const raw = req.headers['idempotency-key'];
-  if (raw === undefined) return undefined;
-  const key = Array.isArray(raw) ? raw[0] : raw;
-  if (!key || !/^[\x21-\x7e]{1,200}$/.test(key)) throw new AppError('VALIDATION', 'Idempotency-Key must be 1..200 visible ASCII characters');
-  return key;
-}
 
 /** 200 with the finished job, or 202 with the queued one (wait: false). */
 function send(reply: FastifyReply, r: ActionReply): undefined {
@@ -63,7 +54,8 @@ export function registerActionRoutes(app: FastifyInstance, registry: RouteRegist
     body: SwitchRequestSchema,
     response: ActionResultSchema,
     errors: ACTION_ERRORS,
-    handler: async ({ body, req, reply }) => send(reply, await svc.switch(body, { timeoutMs: body.timeoutMs, wait: body.wait, idempotencyKey: idempotencyKey(req) })),
+    headers: IdempotencyHeadersSchema,
+    handler: async ({ body, headers, reply }) => send(reply, await svc.switch(body, { timeoutMs: body.timeoutMs, wait: body.wait, idempotencyKey: headers['idempotency-key'] })),
   });
   route(app, registry, {
     method: 'POST',
@@ -73,7 +65,8 @@ export function registerActionRoutes(app: FastifyInstance, registry: RouteRegist
     body: WarmRequestSchema,
     response: ActionResultSchema,
     errors: ACTION_ERRORS,
-    handler: async ({ body, req, reply }) => send(reply, await svc.warm(body, { timeoutMs: body.timeoutMs, wait: body.wait, idempotencyKey: idempotencyKey(req) })),
+    headers: IdempotencyHeadersSchema,
+    handler: async ({ body, headers, reply }) => send(reply, await svc.warm(body, { timeoutMs: body.timeoutMs, wait: body.wait, idempotencyKey: headers['idempotency-key'] })),
   });
   route(app, registry, {
     method: 'POST',
@@ -83,7 +76,8 @@ export function registerActionRoutes(app: FastifyInstance, registry: RouteRegist
     body: UnloadRequestSchema,
     response: ActionResultSchema,
     errors: ACTION_ERRORS,
-    handler: async ({ body, req, reply }) => send(reply, await svc.unload(body, { timeoutMs: body.timeoutMs, wait: body.wait, idempotencyKey: idempotencyKey(req) })),
+    headers: IdempotencyHeadersSchema,
+    handler: async ({ body, headers, reply }) => send(reply, await svc.unload(body, { timeoutMs: body.timeoutMs, wait: body.wait, idempotencyKey: headers['idempotency-key'] })),
   });
   route(app, registry, {
     method: 'GET',
@@ -121,7 +115,8 @@ export function registerActionRoutes(app: FastifyInstance, registry: RouteRegist
     body: RunHostActionRequestSchema,
     response: ActionResultSchema,
     errors: ACTION_ERRORS,
-    handler: async ({ params, body, req, reply }) => send(reply, await svc.runAction(params.id, params.actionId, { timeoutMs: body.timeoutMs, wait: body.wait, idempotencyKey: idempotencyKey(req) })),
+    headers: IdempotencyHeadersSchema,
+    handler: async ({ params, body, headers, reply }) => send(reply, await svc.runAction(params.id, params.actionId, { timeoutMs: body.timeoutMs, wait: body.wait, idempotencyKey: headers['idempotency-key'] })),
   });
   route(app, registry, {
     method: 'POST',
@@ -132,7 +127,8 @@ export function registerActionRoutes(app: FastifyInstance, registry: RouteRegist
     body: z.object({}).optional(),
     response: ActionResultSchema,
     errors: ACTION_ERRORS,
-    handler: async ({ params, req, reply }) => send(reply, await svc.cancelInflight(params.id, params.reqId, { idempotencyKey: idempotencyKey(req) })),
+    headers: IdempotencyHeadersSchema,
+    handler: async ({ params, headers, reply }) => send(reply, await svc.cancelInflight(params.id, params.reqId, { idempotencyKey: headers['idempotency-key'] })),
   });
   route(app, registry, {
     method: 'GET',

@@ -4,11 +4,14 @@ import type { RouteRegistry } from './route';
 
 const toSchema = (s: z.ZodType, io: 'input' | 'output') => z.toJSONSchema(s, { io, unrepresentable: 'any', target: 'openapi-3.0' });
 
-function parameters(schema: z.ZodType | undefined, where: 'query' | 'path') {
+// `idempotency-key` → `Idempotency-Key`: routes key headers as Node does, documents show them as sent
+const headerName = (name: string) => name.replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase());
+
+function parameters(schema: z.ZodType | undefined, where: 'query' | 'path' | 'header') {
   if (!schema) return [];
   const json = toSchema(schema, 'input') as { properties?: Record<string, unknown>; required?: string[] };
   return Object.entries(json.properties ?? {}).map(([name, s]) => ({
-    name,
+    name: where === 'header' ? headerName(name) : name,
     in: where,
     required: where === 'path' || (json.required ?? []).includes(name),
     schema: s,
@@ -33,7 +36,7 @@ export function buildOpenApi(registry: RouteRegistry, version: string): object {
     (paths[op.path] ??= {})[op.method] = {
       summary: op.summary,
       tags: op.tags,
-      parameters: [...parameters(op.params, 'path'), ...parameters(op.query, 'query')],
+      parameters: [...parameters(op.params, 'path'), ...parameters(op.query, 'query'), ...parameters(op.headers, 'header')],
       ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: toSchema(op.body, 'input') } } } } : {}),
       responses,
     };

@@ -4,7 +4,7 @@ import { AppError } from '../lib/errors';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType, R extends z.ZodType> {
+export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType, R extends z.ZodType, H extends z.ZodType = z.ZodUnknown> {
   method: Method;
   url: string;
   summary: string;
@@ -12,6 +12,8 @@ export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z
   body?: B;
   query?: Q;
   params?: P;
+  /** Request headers the route reads, keyed in lower case (Node's header names). */
+  headers?: H;
   /** Success body schema (status `status`, default 200); documents the route in OpenAPI. */
   response?: R;
   status?: number;
@@ -21,6 +23,7 @@ export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z
     body: z.output<B>;
     query: z.output<Q>;
     params: z.output<P>;
+    headers: z.output<H>;
     req: FastifyRequest;
     reply: FastifyReply;
   }) => Promise<z.input<R> | undefined> | z.input<R> | undefined;
@@ -34,6 +37,7 @@ export interface OpenApiOperation {
   body?: z.ZodType;
   query?: z.ZodType;
   params?: z.ZodType;
+  headers?: z.ZodType;
   response?: z.ZodType;
   status: number;
   errors: Record<number, string>;
@@ -56,10 +60,10 @@ function parseOr400<T extends z.ZodType>(schema: T | undefined, value: unknown, 
  * Schema-first route: parse body/query/params with the shared zod schemas, call the handler,
  * and record the operation for OpenAPI. Handlers stay thin: parse, call one service, map.
  */
-export function route<B extends z.ZodType = z.ZodUnknown, Q extends z.ZodType = z.ZodUnknown, P extends z.ZodType = z.ZodUnknown, R extends z.ZodType = z.ZodUnknown>(
+export function route<B extends z.ZodType = z.ZodUnknown, Q extends z.ZodType = z.ZodUnknown, P extends z.ZodType = z.ZodUnknown, R extends z.ZodType = z.ZodUnknown, H extends z.ZodType = z.ZodUnknown>(
   app: FastifyInstance,
   registry: RouteRegistry,
-  spec: RouteSpec<B, Q, P, R>,
+  spec: RouteSpec<B, Q, P, R, H>,
 ): void {
   registry.operations.push({
     method: spec.method.toLowerCase(),
@@ -69,6 +73,7 @@ export function route<B extends z.ZodType = z.ZodUnknown, Q extends z.ZodType = 
     ...(spec.body ? { body: spec.body } : {}),
     ...(spec.query ? { query: spec.query } : {}),
     ...(spec.params ? { params: spec.params } : {}),
+    ...(spec.headers ? { headers: spec.headers } : {}),
     ...(spec.response ? { response: spec.response } : {}),
     status: spec.status ?? 200,
     errors: spec.errors ?? {},
@@ -80,7 +85,8 @@ export function route<B extends z.ZodType = z.ZodUnknown, Q extends z.ZodType = 
       const body = parseOr400(spec.body, req.body ?? {}, 'body');
       const query = parseOr400(spec.query, req.query ?? {}, 'query');
       const params = parseOr400(spec.params, req.params ?? {}, 'params');
-      const result = await spec.handler({ body, query, params, req, reply });
+      const headers = parseOr400(spec.headers, req.headers, 'headers');
+      const result = await spec.handler({ body, query, params, headers, req, reply });
       if (reply.sent) return reply;
       reply.code(spec.status ?? 200);
       return result ?? null;

@@ -11,6 +11,8 @@ export interface ApplyDeps {
   ops: RemoteOps;
   /** Waits for the host's /health and model list after a restart. */
   waitHealthy(signal?: AbortSignal): Promise<HealthResult>;
+  /** Backups to keep after a successful job (CONFIG_BACKUPS_KEEP). */
+  keepBackups: number;
 }
 
 export interface ApplyInput {
@@ -23,7 +25,7 @@ export interface ApplyInput {
 
 /**
  * The config apply, as one job in the host's queue:
- * read → (hash check) → diff → backup → write → read back → restart → wait for health.
+ * read → (hash check) → diff → backup → write → read back → restart → wait for health → prune.
  * If the write cannot be verified, the restart fails, or the host does not come back healthy, the
  * original bytes (what the backup holds) are written back, the host restarted again, and the job
  * fails as ROLLED_BACK with detail.rolledBack = true. A cancel before the write stops cleanly; a
@@ -32,6 +34,28 @@ export interface ApplyInput {
  * The config's content is never logged (it may hold apiKeys); only sizes, hashes and diff counts.
  */
 export async function runConfigApply(ctx: ActionContext, deps: ApplyDeps, input: ApplyInput): Promise<Record<string, unknown>> {
+  const result = await applyConfig(ctx, deps, input);
+  return { ...result, ...(await pruneOldBackups(ctx, deps)) };
+}
+
+/**
+ * The last step, only after success. The new config is live and healthy by then, so a failed
+ * prune is a warning in the output and never fails the job; the backups stay until the next one.
+ */
+async function pruneOldBackups(ctx: ActionContext, deps: ApplyDeps): Promise<Record<string, unknown>> {
+  const say = (line: string) => ctx.log(`${line}\n`);
+  ctx.progress({ stage: 'prune' });
+  try {
+    const pruned = await deps.ops.pruneBackups(deps.keepBackups, ctx.signal);
+    if (pruned.length > 0) say(`pruned ${pruned.length} old backup${pruned.length === 1 ? '' : 's'} (keeping the newest ${deps.keepBackups}): ${pruned.join(', ')}`);
+    return { pruned };
+  } catch (err) {
+    say(`warning: pruning old backups failed, they are kept: ${messageOf(err)}`);
+    return { pruned: [], pruneError: messageOf(err) };
+  }
+}
+
+async function applyConfig(ctx: ActionContext, deps: ApplyDeps, input: ApplyInput): Promise<Record<string, unknown>> {
   const { ops } = deps;
   const say = (line: string) => ctx.log(`${line}\n`);
   const stage = (s: string, extra: Record<string, unknown> = {}) => ctx.progress({ stage: s, ...extra });

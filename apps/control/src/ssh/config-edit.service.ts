@@ -3,7 +3,7 @@ import type { ConfigBackup, ConfigDiff, ConfigValidation, HostConfig, Job } from
 import type { ActionQueue } from '../actions/queue';
 import type { HostRecord } from '../hosts/hosts.repo';
 import { AppError } from '../lib/errors';
-import { runConfigApply, sha256 } from './config-apply';
+import { runConfigApply, sha256, type ApplyDeps } from './config-apply';
 import { validateLlamaSwapConfig } from './config-validate';
 import { unifiedDiff } from './diff';
 import type { HealthResult } from './host-health';
@@ -16,6 +16,8 @@ export interface ConfigEditDeps {
   opsFor(host: HostRecord): RemoteOps;
   /** Waits for the host's health after a restart (bounded by the deps' own timeout). */
   waitHealthy(host: HostRecord, signal?: AbortSignal): Promise<HealthResult>;
+  /** Backups kept per host: every successful apply or restore prunes the older ones. */
+  keepBackups: number;
 }
 
 /**
@@ -64,7 +66,7 @@ export class ConfigEditService {
       jobType: 'config-apply',
       params: { baseHash, hash: sha256(content), bytes: content.length, mode: host.sshMode },
       idempotencyKey,
-      run: (ctx) => runConfigApply(ctx, { ops, waitHealthy: (signal) => this.deps.waitHealthy(host, signal) }, { content, baseHash, what: 'apply' }),
+      run: (ctx) => runConfigApply(ctx, this.applyDeps(host, ops), { content, baseHash, what: 'apply' }),
     });
     return job;
   }
@@ -92,10 +94,14 @@ export class ConfigEditService {
         const content = await ops.readBackup(name, ctx.signal);
         const check = validateLlamaSwapConfig(content.toString('utf8'));
         if (!check.ok) ctx.log(`warning: ${name} has ${check.errors.length} validation error(s); restoring it as it is\n`);
-        return runConfigApply(ctx, { ops, waitHealthy: (signal) => this.deps.waitHealthy(host, signal) }, { content, what: `restore ${name}` });
+        return runConfigApply(ctx, this.applyDeps(host, ops), { content, what: `restore ${name}` });
       },
     });
     return job;
+  }
+
+  private applyDeps(host: HostRecord, ops: RemoteOps): ApplyDeps {
+    return { ops, waitHealthy: (signal) => this.deps.waitHealthy(host, signal), keepBackups: this.deps.keepBackups };
   }
 
   private async host(id: string): Promise<HostRecord> {

@@ -1,21 +1,25 @@
 import { posix } from 'node:path';
 import { CONFIG_MAX_BYTES, type SshMode } from '@boocontrol/contracts';
 import { AppError } from '../lib/errors';
+import { assertKeep, BACKUP_NAME_RE, backupName, backupsToPrune, isBackupOf, parsePrunedPaths } from './backups';
 import type { ExecOptions, ExecResult, RemoteCommand } from './exec';
 import { shPath, shQuote } from './quote';
+
+export { BACKUP_NAME_RE, backupName, backupTime } from './backups';
 
 /**
  * The RemoteOps seam (seed 002): everything the config editor does on a host, in two modes.
  *
  * - `shell`: plain commands over a normal SSH login — `cat`, a copy to a timestamped `.bak-…`,
- *   a write through stdin into a temp file + `mv`, and the host's own restart command. Every path
- *   goes through quote.ts; the small scripts below are fixed strings that take their paths as
- *   positional arguments (`sh -c '<script>' sh <quoted path>`), so no user string is ever part of
- *   a script's text.
+ *   a write through stdin into a temp file + `mv`, the host's own restart command, and `rm -f` of
+ *   the backups past the newest N. Every path goes through quote.ts; the small scripts below are
+ *   fixed strings that take their paths as positional arguments (`sh -c '<script>' sh <quoted
+ *   path>`), so no user string is ever part of a script's text.
  * - `wrapper`: the key is locked to deploy/boocontrol-wrapper.sh by an authorized_keys forced
  *   command; we send only its verbs. The wrapper picks the backup path and we report the path it
- *   printed. A host without the wrapper fails loudly with the step's exit status and stderr:
- *   there is no fallback to shell mode.
+ *   printed; it also picks what `prune` removes, and every path it reports is checked. A host
+ *   without the wrapper fails loudly with the step's exit status and stderr: there is no
+ *   fallback to shell mode.
  */
 export interface RemoteOps {
   readonly mode: SshMode;
@@ -31,6 +35,8 @@ export interface RemoteOps {
   listBackups(signal?: AbortSignal): Promise<string[]>;
   /** One backup's content, by file name (as returned from listBackups, basename). */
   readBackup(name: string, signal?: AbortSignal): Promise<Buffer>;
+  /** Deletes all but the newest `keep` backups (1..1000); returns the file names it removed. */
+  pruneBackups(keep: number, signal?: AbortSignal): Promise<string[]>;
 }
 
 /** Runs one remote command (sshExec bound to a host and the secrets dir). */
@@ -43,27 +49,6 @@ export interface RemoteOpsOptions {
   restartCmd?: string | null;
   stepTimeoutMs?: number;
   restartTimeoutMs?: number;
-}
-
-/** `<name>.bak-YYYYmmddTHHMMSSZ` with an optional `-n` when two backups share a second. */
-export const BACKUP_NAME_RE = /^[A-Za-z0-9._-]+\.bak-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z(?:-(\d{1,3}))?$/;
-
-/** The backup's time from its name (UTC), or null. */
-export function backupTime(name: string): string | null {
-  const m = BACKUP_NAME_RE.exec(name);
-  if (!m) return null;
-  const [, y, mo, d, h, mi, s] = m;
-  return `${y}-${mo}-${d}T${h}:${mi}:${s}Z`;
-}
-
-/** Backup file name from a name or a full path; throws VALIDATION unless it is one of ours. */
-export function backupName(nameOrPath: string, configPath?: string | null): string {
-  const name = posix.basename(nameOrPath);
-  const base = configPath ? posix.basename(configPath) : null;
-  if (!BACKUP_NAME_RE.test(name) || (base !== null && !name.startsWith(`${base}.bak-`))) {
-    throw new AppError('VALIDATION', `"${name.slice(0, 80)}" is not a backup of this host's config`, { field: 'backup' });
-  }
-  return name;
 }
 
 const STEP_TIMEOUT = 30_000;
@@ -149,6 +134,9 @@ const WRITE_SCRIPT = [
   'trap - EXIT',
 ].join('\n');
 
+/** Backups removed per `rm` (one SSH command each), well below any command-line limit. */
+const PRUNE_BATCH = 100;
+
 const LIST_SCRIPT = ['for f in "$1".bak-*; do', '  [ -f "$f" ] && printf "%s\\n" "$f"', 'done', 'exit 0'].join('\n');
 
 /** `sh -c '<fixed script>' sh <config path>` with the path quoted (or `"$HOME"/…` for `~/`). */
@@ -161,6 +149,10 @@ export function shellOps(run: RemoteRunner, opts: RemoteOpsOptions): RemoteOps {
     return opts.configPath;
   };
   const mode = 'shell' as const;
+  const list = async (signal?: AbortSignal): Promise<string[]> => {
+    const { stdout } = await runStep(run, mode, 'backups', script(LIST_SCRIPT, configPath()), { signal, timeoutMs: stepTimeout });
+    return lines(stdout).filter((p) => BACKUP_NAME_RE.test(posix.basename(p)));
+  };
   return {
     mode,
     async read(signal) {
@@ -180,15 +172,25 @@ export function shellOps(run: RemoteRunner, opts: RemoteOpsOptions): RemoteOps {
       const { result } = await runStep(run, mode, 'restart', { command: opts.restartCmd }, { signal, timeoutMs: opts.restartTimeoutMs ?? RESTART_TIMEOUT });
       return tail(result.stdout + result.stderr);
     },
-    async listBackups(signal) {
-      const { stdout } = await runStep(run, mode, 'backups', script(LIST_SCRIPT, configPath()), { signal, timeoutMs: stepTimeout });
-      return lines(stdout).filter((p) => BACKUP_NAME_RE.test(posix.basename(p)));
-    },
+    listBackups: list,
     async readBackup(name, signal) {
       const path = configPath();
       const file = backupName(name, path);
       const full = `${posix.dirname(path)}/${file}`;
       return (await runStep(run, mode, 'read-backup', { command: `cat -- ${shPath(full)}` }, { signal, timeoutMs: stepTimeout })).stdout;
+    },
+    async pruneBackups(keep, signal) {
+      assertKeep(keep);
+      const path = configPath();
+      const names = (await list(signal)).map((p) => posix.basename(p)).filter((n) => isBackupOf(n, path));
+      const doomed = backupsToPrune(names, keep);
+      // The paths are rebuilt from the configured path (never taken from the host's listing) and
+      // each name is re-validated, so rm can only ever see backups next to this config.
+      for (let i = 0; i < doomed.length; i += PRUNE_BATCH) {
+        const args = doomed.slice(i, i + PRUNE_BATCH).map((n) => shPath(`${posix.dirname(path)}/${backupName(n, path)}`));
+        await runStep(run, mode, 'prune', { command: `rm -f -- ${args.join(' ')}` }, { signal, timeoutMs: stepTimeout });
+      }
+      return doomed;
     },
   };
 }
@@ -224,6 +226,10 @@ export function wrapperOps(run: RemoteRunner, opts: RemoteOpsOptions = {}): Remo
     async readBackup(name, signal) {
       const file = backupName(name, opts.configPath);
       return (await runStep(run, mode, 'read-backup', { argv: ['read-backup', file] }, { signal, timeoutMs: stepTimeout })).stdout;
+    },
+    async pruneBackups(keep, signal) {
+      const { stdout } = await runStep(run, mode, 'prune', { argv: ['prune', String(assertKeep(keep))] }, { signal, timeoutMs: stepTimeout });
+      return parsePrunedPaths(stdout, opts.configPath);
     },
   };
 }

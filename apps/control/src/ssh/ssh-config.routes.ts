@@ -11,8 +11,8 @@ import {
   HostSshSettingsSchema,
   JobAcceptedSchema,
   PullBodySchema,
+  IdempotencyHeadersSchema,
 } from '@boocontrol/contracts';
-import type { FastifyRequest } from 'fastify';
 import type { ControlContext, Feature, FeatureFactory } from '../context';
 import { route } from '../http/route';
 import { ConfigEditService } from './config-edit.service';
@@ -52,6 +52,7 @@ export function hostConfigServices(ctx: ControlContext, opts: HostConfigFeatureO
           restartCmd: host.restartCmd,
           ...(opts.restartTimeoutMs ? { restartTimeoutMs: opts.restartTimeoutMs } : {}),
         }),
+      keepBackups: ctx.config.CONFIG_BACKUPS_KEEP,
       waitHealthy: async (host, signal) =>
         waitForHealthy(host.baseUrl, {
           timeoutMs: opts.healthTimeoutMs ?? 60_000,
@@ -69,11 +70,6 @@ export function hostConfigServices(ctx: ControlContext, opts: HostConfigFeatureO
     }),
   };
 }
-
-const idempotencyKey = (req: FastifyRequest): string | undefined => {
-  const v = req.headers['idempotency-key'];
-  return typeof v === 'string' && v.length > 0 && v.length <= 200 ? v : undefined;
-};
 
 /** REST for host SSH settings, config editing and model pulls (issue 6). Handlers stay thin. */
 export const createHostConfigFeature =
@@ -143,7 +139,8 @@ export const createHostConfigFeature =
           response: JobAcceptedSchema,
           status: 202,
           errors: { 400: 'the config has errors (details.validation)', 409: 'the remote file changed since baseHash' },
-          handler: async ({ params, body, req }) => ({ job: await svc.config.apply(params.id, body.text, body.baseHash, idempotencyKey(req)) }),
+          headers: IdempotencyHeadersSchema,
+          handler: async ({ params, body, headers }) => ({ job: await svc.config.apply(params.id, body.text, body.baseHash, headers['idempotency-key']) }),
         });
         route(app, registry, {
           method: 'GET',
@@ -163,7 +160,8 @@ export const createHostConfigFeature =
           body: ConfigRestoreBodySchema,
           response: JobAcceptedSchema,
           status: 202,
-          handler: async ({ params, body, req }) => ({ job: await svc.config.restore(params.id, body.backup, idempotencyKey(req)) }),
+          headers: IdempotencyHeadersSchema,
+          handler: async ({ params, body, headers }) => ({ job: await svc.config.restore(params.id, body.backup, headers['idempotency-key']) }),
         });
         route(app, registry, {
           method: 'POST',
@@ -174,7 +172,8 @@ export const createHostConfigFeature =
           body: PullBodySchema,
           response: JobAcceptedSchema,
           status: 202,
-          handler: async ({ params, body, req }) => ({ job: await svc.pull.pull(params.id, body, idempotencyKey(req)) }),
+          headers: IdempotencyHeadersSchema,
+          handler: async ({ params, body, headers }) => ({ job: await svc.pull.pull(params.id, body, headers['idempotency-key']) }),
         });
       },
     };

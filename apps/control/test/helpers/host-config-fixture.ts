@@ -103,10 +103,10 @@ export async function startHostConfigFixture(): Promise<HostConfigFixture> {
 }
 
 /** A control with the jobs and host-config features, two hosts (shell + wrapper) on the fixture. */
-export async function startConfigControl(backend: Backend, fx: HostConfigFixture, opts: { healthTimeoutMs?: number } = {}) {
+export async function startConfigControl(backend: Backend, fx: HostConfigFixture, opts: { healthTimeoutMs?: number; env?: Record<string, string> } = {}) {
   const t = await startTestControl(
     backend,
-    { SECRETS_DIR: join(fx.sshd.dir, 'keys') },
+    { ...opts.env, SECRETS_DIR: join(fx.sshd.dir, 'keys') },
     { features: [jobsFeature, createHostConfigFeature({ healthTimeoutMs: opts.healthTimeoutMs ?? 4_000, healthIntervalMs: 100 })] },
   );
   const { control } = t;

@@ -182,3 +182,15 @@ export const SlotStatusSchema = z.object({
 });
 export const SlotStatusListSchema = z.object({ hostId: z.string(), slots: z.array(SlotStatusSchema) });
 export type SlotStatusList = z.infer<typeof SlotStatusListSchema>;
+
+/**
+ * Headers of the mutating action routes. `Idempotency-Key` (1–200 visible ASCII characters): a
+ * retry with the same key gets the same job instead of a second one.
+ */
+export const IdempotencyHeadersSchema = z.object({
+  'idempotency-key': z
+    .string()
+    .regex(/^[\x21-\x7e]{1,200}$/, 'Idempotency-Key must be 1..200 visible ASCII characters')
+    .optional(),
+});
+export type IdempotencyHeaders = z.infer<typeof IdempotencyHeadersSchema>;

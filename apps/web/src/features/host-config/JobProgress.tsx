@@ -13,6 +13,7 @@ const STAGE_LABEL: Record<string, string> = {
   restart: 'restarting llama-swap',
   health: 'waiting for health',
   rollback: 'ROLLING BACK',
+  prune: 'pruning old backups',
   downloading: 'downloading',
   done: 'done',
 };
