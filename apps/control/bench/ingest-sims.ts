@@ -27,9 +27,10 @@ const spec: SimHostOptions = {
   perfEveryMs: 5000,
   config: {
     captureBuffer: 1,
-    // room for the backlog phase (rows a host keeps while control is not reading); the
-    // simulator filters its whole store per page, so not more than needed
-    metricsMaxInMemory: 5000,
+    // room for the backlog phase: rows a host keeps while control is not reading (the hosts that
+    // also serve HTTP complete ~300 requests/s); fewer, and the oldest are pruned before control
+    // reconnects, exactly as llama-swap would
+    metricsMaxInMemory: 20_000,
     models: { bench: { name: 'Bench 1B', loadMs: 20, genTps: 200_000, promptTps: 2_000_000, concurrencyLimit: 256 } },
   },
 };

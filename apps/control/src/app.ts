@@ -23,6 +23,10 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     bodyLimit: 4 * 1024 * 1024,
     // Blocking switch/warm requests can take minutes; the socket must not be cut under them.
     requestTimeout: 0,
+    // By the time the app closes, jobs are cancelled and the hub is closed. A connection that was
+    // opened but never sent a request (a proxy's pooled socket) is not "idle" to Node and would
+    // hold close() for the headers timeout, past systemd's stop timeout: cut every connection.
+    forceCloseConnections: true,
   });
   registerErrorHandling(app);
   await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });

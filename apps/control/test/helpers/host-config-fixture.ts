@@ -62,6 +62,8 @@ export interface HostConfigFixture {
   shellConfig: string;
   wrapperConfig: string;
   modelsDir: string;
+  /** The secrets dir a control needs (SECRETS_DIR) to find the fixture's SSH keys. */
+  secretsDir: string;
   close(): Promise<void>;
 }
 
@@ -92,6 +94,7 @@ export async function startHostConfigFixture(): Promise<HostConfigFixture> {
     shellConfig,
     wrapperConfig,
     modelsDir,
+    secretsDir: join(sshd.dir, 'keys'),
     async close() {
       // Every part is closed even when another fails, so no sshd outlives the test file.
       const results = await Promise.allSettled([sshd.close(), sim.close()]);
@@ -106,17 +109,30 @@ export async function startHostConfigFixture(): Promise<HostConfigFixture> {
 export async function startConfigControl(backend: Backend, fx: HostConfigFixture, opts: { healthTimeoutMs?: number; env?: Record<string, string> } = {}) {
   const t = await startTestControl(
     backend,
-    { ...opts.env, SECRETS_DIR: join(fx.sshd.dir, 'keys') },
+    { ...opts.env, SECRETS_DIR: fx.secretsDir },
     { features: [jobsFeature, createHostConfigFeature({ healthTimeoutMs: opts.healthTimeoutMs ?? 4_000, healthIntervalMs: 100 })] },
   );
   const { control } = t;
-  const ssh = { host: fx.sshd.host, port: fx.sshd.port, user: fx.sshd.user, hostKey: fx.sshd.hostKey };
   for (const id of ['gpu-shell', 'gpu-wrapper']) {
     await control.ctx.hostsRepo.upsertBasics({ id, label: id, baseUrl: fx.sim.url, kind: 'llama-swap', source: 'ui', apiKeyRef: null });
   }
-  await patch(control, 'gpu-shell', { sshMode: 'shell', ssh: { ...ssh, identityFile: 'id_ed25519' }, configPath: fx.shellConfig, restartCmd: `restart-llama '${fx.shellConfig}'`, modelsDir: fx.modelsDir });
-  await patch(control, 'gpu-wrapper', { sshMode: 'wrapper', ssh: { ...ssh, identityFile: 'wrapper' } });
+  await configureSshHost(control, fx, 'gpu-shell', 'shell');
+  await configureSshHost(control, fx, 'gpu-wrapper', 'wrapper');
   return { ...t, jobs: watchJobs(control) };
+}
+
+/**
+ * Points an existing host of `control` at the fixture over SSH (PATCH, like the UI does): in
+ * shell mode with the fixture's shell config path, restart command and models dir; in wrapper
+ * mode with the wrapper key (the wrapper's conf file names the rest).
+ */
+export async function configureSshHost(control: Control, fx: HostConfigFixture, id: string, mode: 'shell' | 'wrapper'): Promise<void> {
+  const ssh = { host: fx.sshd.host, port: fx.sshd.port, user: fx.sshd.user, hostKey: fx.sshd.hostKey };
+  if (mode === 'shell') {
+    await patch(control, id, { sshMode: 'shell', ssh: { ...ssh, identityFile: 'id_ed25519' }, configPath: fx.shellConfig, restartCmd: `restart-llama '${fx.shellConfig}'`, modelsDir: fx.modelsDir });
+  } else {
+    await patch(control, id, { sshMode: 'wrapper', ssh: { ...ssh, identityFile: 'wrapper' } });
+  }
 }
 
 async function patch(control: Control, id: string, body: unknown): Promise<void> {

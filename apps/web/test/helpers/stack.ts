@@ -17,6 +17,8 @@ export interface Stack {
 export interface StackOptions {
   /** Simulated llama-swap hosts to watch (ids host-1, host-2, …), or none. */
   sims?: SimHostOptions[];
+  /** Already-running llama-swap hosts to watch as well, after the sims (e.g. an SSH fixture's). */
+  hosts?: { id: string; label: string; baseUrl: string }[];
   /** Extra control env (e.g. DEMO_FLEET: 'on'). */
   env?: Record<string, string>;
 }
@@ -30,7 +32,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   buildWebIfStale({ quiet: true });
   const sims: SimHost[] = [];
   for (const [i, spec] of (opts.sims ?? []).entries()) sims.push(await startSimHost({ port: 0, seed: i + 1, ...spec }));
-  const providers = sims.map((s, i) => ({ id: `host-${i + 1}`, label: `Host ${i + 1}`, baseUrl: s.url, kind: 'llama-swap' }));
+  const providers = [
+    ...sims.map((s, i) => ({ id: `host-${i + 1}`, label: `Host ${i + 1}`, baseUrl: s.url })),
+    ...(opts.hosts ?? []),
+  ].map((p) => ({ ...p, kind: 'llama-swap' }));
   const t = await startTestControl(backends()[0]!, { LLAMA_PROVIDERS: JSON.stringify(providers), ...opts.env });
   const controlUrl = await t.control.app.listen({ host: '127.0.0.1', port: 0 });
   const server = await buildServerApp({ controlUrl, webDist: WEB_DIST });
@@ -43,6 +48,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     server,
     async close() {
       await server.close();
+      // The gateway's fetch pool can hold a connection to control that never carried a request
+      // (a relay aborted while it was still connecting, e.g. a page closed mid-request); control's
+      // close would wait for it until its headers timeout (~70 s). Nothing else talks to control.
+      t.control.app.server.closeAllConnections();
       await t.close();
       await Promise.all(sims.map((s) => s.close()));
     },

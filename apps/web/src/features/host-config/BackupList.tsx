@@ -32,7 +32,7 @@ export function BackupList({ hostId, reloadKey, onRestored }: { hostId: string; 
       {backups && backups.length === 0 && <p className="muted small">No backups yet: every apply makes one.</p>}
       <ul className="hc-backups">
         {backups?.map((b) => (
-          <li key={b.path}>
+          <li key={b.path} data-testid="backup-row" data-name={b.name}>
             <span className="mono">{b.name}</span>
             <span className="small muted">{b.createdAt ? new Date(b.createdAt).toLocaleString() : ''}</span>
             {confirm === b.name ? (

@@ -7,7 +7,7 @@ export function DiffView({ diff }: { diff: string }) {
       {lines.map((l, i) => {
         const kind = l.startsWith('+++') || l.startsWith('---') ? 'file' : l.startsWith('@@') ? 'hunk' : l.startsWith('+') ? 'add' : l.startsWith('-') ? 'del' : l.startsWith('\\') ? 'note' : 'ctx';
         return (
-          <div key={i} className={`hc-diff-${kind}`}>
+          <div key={i} className={`hc-diff-${kind}`} data-kind={kind}>
             {l || ' '}
           </div>
         );

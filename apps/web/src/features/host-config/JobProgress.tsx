@@ -65,7 +65,11 @@ export function JobProgress({ job, title, onFinished }: { job: Job; title: strin
         <span className="hc-badge" data-testid="job-status">
           {rolledBack && status === 'failed' ? 'rolled back' : status}
         </span>
-        {stage && !finished && <span className="muted">{STAGE_LABEL[stage] ?? stage}</span>}
+        {stage && !finished && (
+          <span className="muted" data-testid="job-stage" data-stage={stage}>
+            {STAGE_LABEL[stage] ?? stage}
+          </span>
+        )}
         {!finished && (
           <button
             type="button"
