@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { SimHostOptions } from '@boocontrol/sim';
-import { launchBrowser, newPage, screenshot } from './helpers/browser';
+import { openPage, screenshot, type OpenedPage } from './helpers/browser';
 import { startStack, type Stack } from './helpers/stack';
 
 const QUICK: SimHostOptions = {
@@ -31,20 +31,17 @@ async function chat(url: string, model = 'quick'): Promise<number> {
  */
 describe('live fleet in the browser', () => {
   let stack: Stack;
-  let browser: Browser;
+  let opened: OpenedPage | undefined;
   let page: Page;
-  const pageErrors: string[] = [];
 
   beforeAll(async () => {
     stack = await startStack({ sims: [QUICK, QUICK, QUICK] });
-    browser = await launchBrowser();
-    page = await newPage(browser, stack.baseUrl);
-    page.on('pageerror', (err) => pageErrors.push(err.message));
+    opened = await openPage(stack.baseUrl);
+    page = opened.page;
   });
 
   afterAll(async () => {
-    if (pageErrors.length) console.log('[e2e] page errors:', pageErrors);
-    await browser?.close();
+    await opened?.close();
     await stack?.close();
   });
 

@@ -1,9 +1,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { configureSshHost, SIM_CONFIG, startHostConfigFixture, type HostConfigFixture } from '../../control/test/helpers/host-config-fixture';
-import { launchBrowser, newPage, screenshot } from './helpers/browser';
+import { openPage, screenshot, type OpenedPage } from './helpers/browser';
 import { startStack, type Stack } from './helpers/stack';
 
 const HOST = 'gpu-shell';
@@ -29,23 +29,20 @@ const CHANGED = [
 describe('host config editor in the browser', () => {
   let fx: HostConfigFixture;
   let stack: Stack;
-  let browser: Browser;
+  let opened: OpenedPage | undefined;
   let page: Page;
-  const pageErrors: string[] = [];
 
   beforeAll(async () => {
     fx = await startHostConfigFixture();
     await writeFile(fx.shellConfig, SIM_CONFIG);
     stack = await startStack({ hosts: [{ id: HOST, label: 'GPU shell', baseUrl: fx.sim.url }], env: { SECRETS_DIR: fx.secretsDir } });
     await configureSshHost(stack.control, fx, HOST, 'shell');
-    browser = await launchBrowser();
-    page = await newPage(browser, stack.baseUrl);
-    page.on('pageerror', (err) => pageErrors.push(err.message));
+    opened = await openPage(stack.baseUrl);
+    page = opened.page;
   });
 
   afterAll(async () => {
-    if (pageErrors.length) console.log('[e2e] page errors:', pageErrors);
-    await browser?.close();
+    await opened?.close();
     await stack?.close();
     await fx?.close();
   });
@@ -155,7 +152,7 @@ describe('host config editor in the browser', () => {
     await expect.poll(() => editor().inputValue(), { timeout: 10_000 }).toBe(SIM_CONFIG);
     await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(2);
     await screenshot(page, 'host-config-restored');
-    expect(pageErrors).toEqual([]);
+    expect(opened!.pageErrors).toEqual([]);
     console.log(`[e2e] host config flow took ${Date.now() - started} ms`);
   });
 });

@@ -25,3 +25,25 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path, fullPage: true });
   return path;
 }
+
+/** A browser with one page whose uncaught errors are collected; close() reports them and quits. */
+export interface OpenedPage {
+  page: Page;
+  pageErrors: string[];
+  close(): Promise<void>;
+}
+
+export async function openPage(baseUrl: string): Promise<OpenedPage> {
+  const browser = await launchBrowser();
+  const page = await newPage(browser, baseUrl);
+  const pageErrors: string[] = [];
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+  return {
+    page,
+    pageErrors,
+    async close() {
+      if (pageErrors.length) console.log('[e2e] page errors:', pageErrors);
+      await browser.close();
+    },
+  };
+}
