@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { LlamaProvidersSchema } from '@boocontrol/contracts';
+import { BACKUPS_KEEP_MAX, BACKUPS_KEEP_MIN } from './ssh/backups';
 
 /**
  * The only file that reads process.env. Values come from the environment, then from a
@@ -41,7 +42,7 @@ export const ConfigSchema = z.object({
   CAPTURE_TOTAL_BUDGET_MB: int(512, 1),
   ACTION_QUEUE_MAX_PER_HOST: int(32, 1),
   /** Config backups kept per SSH host; the wrapper's `prune` verb accepts the same 1..1000. */
-  CONFIG_BACKUPS_KEEP: int(20, 1).pipe(z.number().max(1000)),
+  CONFIG_BACKUPS_KEEP: int(20, BACKUPS_KEEP_MIN).pipe(z.number().max(BACKUPS_KEEP_MAX)),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 

@@ -35,7 +35,6 @@ class Pacer {
   private timer: NodeJS.Timeout | null = null;
   private immediate: NodeJS.Immediate | null = null;
   private armedFor = Infinity;
-  private running = false;
   private recording: number[] | null = null;
   private readonly runBound = (): void => this.run();
 
@@ -46,9 +45,9 @@ class Pacer {
   schedule(at: number, fn: (lateMs: number) => void): PacerHandle {
     const e = new Entry(at, this.seq++, fn);
     this.push(e);
-    // inside run() the timer is re-armed once at the end: arming per emitted token (each schedules
-    // its successor) cost a clearTimeout + setTimeout per token
-    if (at < this.armedFor && !this.running) this.arm();
+    // during run() armedFor is -Infinity: the timer is re-armed once at the end of the batch
+    // (arming per emitted token, as each schedules its successor, cost a setTimeout per token)
+    if (at < this.armedFor) this.arm();
     return e;
   }
 
@@ -87,7 +86,7 @@ class Pacer {
   private run(): void {
     this.immediate = null;
     this.timer = null;
-    this.armedFor = Infinity;
+    this.armedFor = -Infinity;
     const now = performance.now();
     // small early tolerance: emitting a little early is better than another loop turn
     const horizon = now + SPIN_MS;
@@ -95,7 +94,6 @@ class Pacer {
     const budgetEnd = now + 4;
     let n = 0;
     let top = this.heap[0];
-    this.running = true;
     while (top && top.at <= horizon) {
       if ((++n & 63) === 0 && performance.now() > budgetEnd) break;
       this.pop();
@@ -112,7 +110,6 @@ class Pacer {
       }
       top = this.heap[0];
     }
-    this.running = false;
     this.arm();
   }
 

@@ -7,7 +7,8 @@ import { runConfigApply, sha256, type ApplyDeps } from './config-apply';
 import { validateLlamaSwapConfig } from './config-validate';
 import { unifiedDiff } from './diff';
 import type { HealthResult } from './host-health';
-import { backupName, backupTime, type RemoteOps } from './remote-ops';
+import { backupName, backupTime } from './backups';
+import type { RemoteOps } from './remote-ops';
 
 export interface ConfigEditDeps {
   getHost(id: string): Promise<HostRecord | undefined>;

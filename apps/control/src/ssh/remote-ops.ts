@@ -5,8 +5,6 @@ import { assertKeep, BACKUP_NAME_RE, backupName, backupsToPrune, isBackupOf, par
 import type { ExecOptions, ExecResult, RemoteCommand } from './exec';
 import { shPath, shQuote } from './quote';
 
-export { BACKUP_NAME_RE, backupName, backupTime } from './backups';
-
 /**
  * The RemoteOps seam (seed 002): everything the config editor does on a host, in two modes.
  *
