@@ -34,22 +34,31 @@ function one(seq: number): void {
   const body = JSON.stringify({ model: job.model, messages: [{ role: 'user', content: `bench stream ${seq} please` }], max_tokens: job.maxTokens, stream: true });
   const req = request(`${job.url}/v1/chat/completions`, { method: 'POST', agent, headers: { 'Content-Type': 'application/json' } }, (res) => {
     res.setEncoding('utf8');
-    let first = -1;
+    // offset of token k from its grid slot (arrival − k·interval), for tokens in the window
+    const offsets: number[] = [];
     let k = 0;
     res.on('data', (d: string) => {
       const now = performance.now();
       let i = d.indexOf('"delta":{"content"');
       while (i >= 0) {
-        if (first < 0) first = now;
-        else if (measuring()) errors.push(Math.abs(now - (first + k * interval)));
+        if (measuring()) {
+          offsets.push(now - k * interval);
+          tokens++;
+        }
         k++;
-        if (measuring()) tokens++;
         i = d.indexOf('"delta":{"content"', i + 1);
       }
     });
     res.on('end', () => {
       open--;
       completed++;
+      // the grid is anchored at the stream's median offset: the client cannot see when the
+      // simulator started the stream, and anchoring at the first token would charge that one
+      // token's delay to every other
+      if (offsets.length > 1) {
+        const anchor = [...offsets].sort((a, b) => a - b)[offsets.length >> 1]!;
+        for (const o of offsets) errors.push(Math.abs(o - anchor));
+      }
       one(seq + job.streams);
     });
   });

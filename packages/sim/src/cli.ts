@@ -28,7 +28,7 @@ if (values.help) {
   --config   one llama-swap-style YAML (models with loadMs/genTps/... instead of cmd) served by every host;
              without it the demo fleet (rtx5090, p104, dual-3090) is cycled over the hosts
   --load     a steady trickle of chat/embedding requests over every host (--load-rate req/s, default 0.5)
-  --offload  write token bodies from a writer thread (more tokens/s and steadier pacing under heavy load)
+  --offload  write token bodies from a writer thread, each when due (more tokens/s and steadier pacing under heavy load)
   admin:     POST http://127.0.0.1:<port>/__sim/fault {"kind":"restart"} etc. (see packages/sim/README.md)`);
   process.exit(0);
 }

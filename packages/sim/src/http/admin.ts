@@ -56,6 +56,8 @@ export async function handleAdmin(core: HostCore, faults: SimFaults, req: Incomi
     const ex = up.handle(
       { method: req.method ?? 'GET', path: found.rest || '/', query: url.searchParams, headers: {}, body, remoteIp: '127.0.0.1' },
       {
+        // written at once: this direct route has no writer thread behind it
+        leadMs: 0,
         writeHead: (s, h) => res.writeHead(s, h),
         write: (c) => void res.write(c),
         end: (c) => void res.end(c ?? ''),

@@ -11,9 +11,15 @@ import { meter } from '../telemetry/activity';
 import { captureMask, redactHeaders } from '../telemetry/captures';
 import type { InflightEntry } from '../telemetry/inflight';
 import type { UpstreamExchange, UpstreamWriter } from '../upstream/types';
-import { offloadBody } from './offload';
+import { pacer } from '../pacer';
+import { offloadBody, offloadLeadMs } from './offload';
 import type { OffloadedBody } from './offload';
 import { countAccessBytes, remoteIp, sendError, sendTooMany } from './respond';
+
+// llama-server puts usage and timings in the last one or two chunks. Keeping more token chunks per
+// stream only makes them live long enough to be promoted out of the young generation, and that
+// copying lengthens every scavenge, which at 500 streams shows up as pacing error.
+const TAIL_CHUNKS = 2;
 
 export interface ModelRequestSpec {
   modelId: string;
@@ -186,7 +192,7 @@ export async function serveModelRequest(core: HostCore, req: IncomingMessage, re
   const keepAll = core.captures.enabled && captureMask(spec.upstreamPath).respBody;
   const keep = (c: string): void => {
     chunks.push(c);
-    if (!keepAll && chunks.length > 8) chunks.shift();
+    if (!keepAll && chunks.length > TAIL_CHUNKS) chunks.shift();
   };
   // Streaming bodies bypass OutgoingMessage once the headers are out: the chunked framing is
   // written by the writer thread (src/http/offload.ts), or straight to the socket when that is not
@@ -205,34 +211,42 @@ export async function serveModelRequest(core: HostCore, req: IncomingMessage, re
       off = offloadBody(res.socket);
     }
   };
-  const send = (chunk: string, n: number): void => {
+  const send = (chunk: string, n: number, due: number): void => {
     if (res.destroyed) return;
     if (!headFlushed) flushHead(undefined, true);
     if (off) {
       countAccessBytes(res, n);
-      off.write(`${n.toString(16)}\r\n${chunk}\r\n`);
+      off.write(`${n.toString(16)}\r\n${chunk}\r\n`, due);
+    } else if (due > pacer.now()) {
+      // handed over ahead of time, but this socket could not be offloaded: write it when due
+      pacer.schedule(due, () => send(chunk, n, 0));
     } else if (direct) {
       countAccessBytes(res, n);
       direct.write(`${n.toString(16)}\r\n${chunk}\r\n`);
     } else res.write(chunk);
   };
   const writer: UpstreamWriter = {
+    leadMs: offloadLeadMs(),
     writeHead(s, h) {
       status = s;
       respHeaders = h;
       if (entry) rt.inflight.headers(entry, { ...h });
     },
-    write(chunk) {
+    write(chunk, due = 0) {
       if (done) return;
       keep(chunk);
       const n = Buffer.byteLength(chunk);
       core.bytesSent += n;
       if (entry) rt.inflight.bytes(entry, n);
-      if (core.frozen) core.whenUnfrozen(() => send(chunk, n));
-      else send(chunk, n);
+      if (core.frozen) core.whenUnfrozen(() => send(chunk, n, due));
+      else send(chunk, n, due);
     },
-    end(chunk) {
+    end(chunk, due = 0) {
       if (done) return;
+      if (!off && due > pacer.now()) {
+        pacer.schedule(due, () => writer.end(chunk));
+        return;
+      }
       const last = chunk ?? '';
       const n = Buffer.byteLength(last);
       if (last) {
@@ -240,24 +254,32 @@ export async function serveModelRequest(core: HostCore, req: IncomingMessage, re
         core.bytesSent += n;
         if (entry) rt.inflight.bytes(entry, n);
       }
+      // queued ahead of its due time, the request is complete only once its last bytes are out
+      const paced = off !== null && due > 0;
       core.whenUnfrozen(() => {
         if (res.destroyed) return;
         const body = off;
         if (body) {
           // the terminating chunk goes the same way as the tokens; OutgoingMessage is then only
           // told the body is complete, so it writes nothing more itself
-          countAccessBytes(res, last.length);
-          body.end(`${last ? `${n.toString(16)}\r\n${last}\r\n` : ''}0\r\n\r\n`, () => {
-            if (res.destroyed || res.writableEnded) return;
-            (res as unknown as { chunkedEncoding: boolean }).chunkedEncoding = false;
-            res.end();
-          });
+          countAccessBytes(res, n);
+          body.end(
+            `${last ? `${n.toString(16)}\r\n${last}\r\n` : ''}0\r\n\r\n`,
+            () => {
+              if (!res.destroyed && !res.writableEnded) {
+                (res as unknown as { chunkedEncoding: boolean }).chunkedEncoding = false;
+                res.end();
+              }
+              if (paced) finalize();
+            },
+            due,
+          );
           return;
         }
         flushHead(headFlushed ? undefined : { 'Content-Length': String(Buffer.byteLength(last)) });
         res.end(last);
       });
-      finalize();
+      if (!paced) finalize();
     },
   };
   proc.handlers.add(handler);

@@ -238,25 +238,33 @@ export class UpstreamServer {
     }
 
     const enc = chatStreamHead(gen);
+    const lead = w.leadMs;
+    const dueOf = (token: number): number => t0 + promptMs + token * perTok;
     let i = 0;
     const emit = (): void => {
       if (done) return;
+      // The first emission (headers, role, first token) runs at its due time. With a lead, later
+      // ones run up to `lead` ahead and tell the writer when their bytes are due, so a busy moment
+      // on this thread does not make them late; without one they are written as emitted.
+      const due = i === 0 || lead === 0 ? 0 : dueOf(i + 1);
       if (i === 0) {
         w.writeHead(200, SSE_HEADERS);
         if (kind === 'chat') w.write(enc.role);
       }
       if (i < words.length) {
         const word = i === 0 ? (words[0] ?? '') : ` ${words[i] ?? ''}`;
-        w.write(enc.token(word, i + 1));
+        w.write(enc.token(word, i + 1), due);
         i++;
         if (i < words.length) {
-          handle = pacer.schedule(t0 + promptMs + (i + 1) * perTok, emit);
+          handle = pacer.schedule(dueOf(i + 1) - lead, emit);
           return;
         }
       }
       done = true;
-      w.end(enc.final());
-      finishLog(200);
+      w.end(enc.final(), due);
+      // the closing log line when the response is complete (cut() cancels it with the stream)
+      if (due > 0) handle = pacer.schedule(due, () => finishLog(200));
+      else finishLog(200);
     };
     handle = pacer.schedule(t0 + promptMs + (words.length > 0 ? perTok : 0), emit);
     return exchange;

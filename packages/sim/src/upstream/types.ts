@@ -11,9 +11,15 @@ export interface UpstreamRequest {
 
 /** Where the upstream writes its response; the proxy layer tees it to the client and the meter. */
 export interface UpstreamWriter {
+  /**
+   * How far ahead of its due time (pacer clock) a paced chunk may be handed over; 0 when chunks
+   * must be written at their due time.
+   */
+  readonly leadMs: number;
   writeHead(status: number, headers: Record<string, string>): void;
-  write(chunk: string): void;
-  end(chunk?: string): void;
+  /** `due`: when the chunk is to reach the wire (pacer clock); omitted: now */
+  write(chunk: string, due?: number): void;
+  end(chunk?: string, due?: number): void;
 }
 
 /** A running upstream exchange; cut() stops it without writing anything more. */
