@@ -4,25 +4,14 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { isAppError } from '../src/lib/errors';
 import { sshExec, type SshTarget } from '../src/ssh/exec';
 import { remoteOps, shellOps, wrapperOps, type RemoteOps, type RemoteRunner } from '../src/ssh/remote-ops';
 import { startSshd, type Sshd } from './helpers/sshd';
-import { HOSTILE_CONFIG } from './helpers/ssh-config';
+import { HOSTILE_CONFIG, rejection } from './helpers/ssh-config';
 
 const WRAPPER = resolve(fileURLToPath(new URL('../../../deploy/boocontrol-wrapper.sh', import.meta.url)));
 /** The remote clock: a fake `date` on the sshd PATH, far from control's own clock. */
 const REMOTE_STAMP = '20200102T030405Z';
-
-async function rejection(p: Promise<unknown>): Promise<{ code: string; message: string; details: Record<string, unknown> }> {
-  try {
-    await p;
-  } catch (err) {
-    if (!isAppError(err)) throw err;
-    return { code: err.code, message: err.message, details: (err.details ?? {}) as Record<string, unknown> };
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('RemoteOps against a real sshd', () => {
   let sshd: Sshd;

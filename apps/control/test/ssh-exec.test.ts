@@ -5,39 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sshExec, type SshTarget } from '../src/ssh/exec';
 import { parsePinnedHostKey } from '../src/ssh/host-key';
 import { assertModelId, assertRemotePath, shJoin, shPath, shQuote } from '../src/ssh/quote';
-import { isAppError } from '../src/lib/errors';
 import { startSshd, type Sshd } from './helpers/sshd';
-
-async function until<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 10_000): Promise<NonNullable<T>> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-async function rejection(p: Promise<unknown>): Promise<{ code: string; message: string; details: Record<string, unknown> }> {
-  try {
-    await p;
-  } catch (err) {
-    if (!isAppError(err)) throw err;
-    return { code: err.code, message: err.message, details: (err.details ?? {}) as Record<string, unknown> };
-  }
-  throw new Error('expected a rejection');
-}
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    // A zombie still answers kill(0); look at its state.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/^\d+ \(.*\) Z/.test(stat);
-  } catch {
-    return false;
-  }
-};
+import { alive, rejection, until } from './helpers/ssh-config';
 
 describe('shell quoting', () => {
   it('single-quotes anything that is not a plain word', () => {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   ClientFrameSchema,
+  FleetModelSchema,
+  fleetModelRow,
   ErrorBodySchema,
   ERROR_STATUS,
   JobFrameSchema,
@@ -72,5 +74,21 @@ describe('errors and jobs', () => {
     expect(JobFrameSchema.parse(f)).toEqual(f);
     expect(JobFrameSchema.safeParse({ ...f, status: 'completed' }).success).toBe(false);
     expect(JobFrameSchema.safeParse({ ...f, jobType: 'Bad Type' }).success).toBe(false);
+  });
+});
+
+describe('fleet model rows', () => {
+  const host = { id: 'desk', label: 'Desk', status: 'online' as const };
+  const live = { id: 'qwen', name: '', description: '', state: 'ready' as const, unlisted: false, aliases: ['q'], contextLength: 8192, since: '2026-11-21T06:00:00.000Z' };
+
+  it('joins live state with usage into a valid row', () => {
+    const usage = { lastUsedAt: '2026-11-21T05:59:00.000Z', requests: 12, errors: 1, medianPromptTps: 900, medianGenTps: 41.5, medianLoadMs: 3200 };
+    const row = FleetModelSchema.parse(fleetModelRow(host, live, usage));
+    expect(row).toMatchObject({ key: 'desk/qwen', hostLabel: 'Desk', hostStatus: 'online', name: 'qwen', state: 'ready', ...usage });
+  });
+
+  it('reads as unused when there is no usage yet', () => {
+    const row = FleetModelSchema.parse(fleetModelRow(host, { ...live, name: 'Qwen 3' }, undefined));
+    expect(row).toMatchObject({ name: 'Qwen 3', lastUsedAt: null, requests: 0, errors: 0, medianGenTps: null, medianLoadMs: null });
   });
 });

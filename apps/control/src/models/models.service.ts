@@ -1,3 +1,4 @@
+import { fleetModelRow } from '@boocontrol/contracts';
 import type { FleetModel, ModelList, TransitionList } from '@boocontrol/contracts';
 import type { ActivityRepo } from '../activity/activity.repo';
 import type { FleetState } from '../fleet/fleet-state';
@@ -40,24 +41,16 @@ export class ModelsService {
       for (const m of h.models) {
         const key = `${h.id}/${m.id}`;
         const s = statOf.get(key);
-        models.push({
-          key,
-          hostId: h.id,
-          hostLabel: h.label,
-          hostStatus: h.status,
-          id: m.id,
-          name: m.name || m.id,
-          state: m.state,
-          since: m.since,
-          aliases: m.aliases,
-          contextLength: m.contextLength,
-          lastUsedAt: s ? s.lastTs.toISOString() : null,
-          requests: s?.count ?? 0,
-          errors: s?.errors ?? 0,
-          medianPromptTps: s?.promptP50 ?? null,
-          medianGenTps: s?.genP50 ?? null,
-          medianLoadMs: loadOf.get(key) ?? null,
-        });
+        models.push(
+          fleetModelRow(h, m, {
+            lastUsedAt: s ? s.lastTs.toISOString() : null,
+            requests: s?.count ?? 0,
+            errors: s?.errors ?? 0,
+            medianPromptTps: s?.promptP50 ?? null,
+            medianGenTps: s?.genP50 ?? null,
+            medianLoadMs: loadOf.get(key) ?? null,
+          }),
+        );
       }
     }
     return { models, since: since.toISOString() };

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isAppError } from '../../src/lib/errors';
 
 /** Polls until `fn` returns something truthy (no sleeps in tests: wait for the condition). */
 export async function until<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 10_000): Promise<NonNullable<T>> {
@@ -9,6 +10,17 @@ export async function until<T>(fn: () => T | Promise<T>, what: string, timeoutMs
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/** The typed error a promise rejects with; fails the test when it resolves or throws anything else. */
+export async function rejection(p: Promise<unknown>): Promise<{ code: string; message: string; details: Record<string, unknown> }> {
+  try {
+    await p;
+  } catch (err) {
+    if (!isAppError(err)) throw err;
+    return { code: err.code, message: err.message, details: (err.details ?? {}) as Record<string, unknown> };
+  }
+  throw new Error('expected a rejection');
 }
 
 /** Whether a local pid is a live (non-zombie) process; sshd runs on 127.0.0.1, so remote = local. */

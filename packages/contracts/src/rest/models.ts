@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ModelStateSchema } from '../fleet';
+import type { HostSummary, LiveModel } from '../fleet';
 
 const IsoTime = z.string().refine((s) => Number.isFinite(Date.parse(s)), 'must be an ISO 8601 time');
 
@@ -26,6 +27,35 @@ export const FleetModelSchema = z.object({
   medianLoadMs: z.number().nullable(),
 });
 export type FleetModel = z.infer<typeof FleetModelSchema>;
+
+/** The usage half of a FleetModel: figures from stored activity and transitions. */
+export type ModelUsage = Pick<FleetModel, 'lastUsedAt' | 'requests' | 'errors' | 'medianPromptTps' | 'medianGenTps' | 'medianLoadMs'>;
+
+/**
+ * One row of the fleet's model list: live state from the host, usage when there is any. Control
+ * builds the REST list with it, and the page rebuilds rows with it when live state moves on before
+ * the next list arrives, so both always agree on the shape.
+ */
+export function fleetModelRow(host: Pick<HostSummary, 'id' | 'label' | 'status'>, m: LiveModel, usage: ModelUsage | undefined): FleetModel {
+  return {
+    key: `${host.id}/${m.id}`,
+    hostId: host.id,
+    hostLabel: host.label,
+    hostStatus: host.status,
+    id: m.id,
+    name: m.name || m.id,
+    state: m.state,
+    since: m.since,
+    aliases: m.aliases,
+    contextLength: m.contextLength,
+    lastUsedAt: usage?.lastUsedAt ?? null,
+    requests: usage?.requests ?? 0,
+    errors: usage?.errors ?? 0,
+    medianPromptTps: usage?.medianPromptTps ?? null,
+    medianGenTps: usage?.medianGenTps ?? null,
+    medianLoadMs: usage?.medianLoadMs ?? null,
+  };
+}
 
 export const ModelListQuerySchema = z.object({
   host: z.string().optional(),

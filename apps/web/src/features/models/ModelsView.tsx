@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { Link } from 'react-router';
 import { AnimatePresence, motion } from 'framer-motion';
+import { fleetModelRow } from '@boocontrol/contracts';
 import type { FleetModel } from '@boocontrol/contracts';
 import { useFleet } from '../../live/context';
 import { SwitchModelButton } from '../actions/ActionsLayer';
@@ -58,31 +59,7 @@ export function ModelsView() {
   // live state wins over the (up to 15 s old) list; models seen live but not yet listed appear too
   const rows = useMemo(() => {
     const byKey = new Map((usage ?? []).map((m) => [m.key, m]));
-    const out: FleetModel[] = [];
-    for (const h of fleet?.hosts ?? []) {
-      for (const m of h.models) {
-        const key = `${h.id}/${m.id}`;
-        const u = byKey.get(key);
-        out.push({
-          key,
-          hostId: h.id,
-          hostLabel: h.label,
-          hostStatus: h.status,
-          id: m.id,
-          name: m.name || m.id,
-          state: m.state,
-          since: m.since,
-          aliases: m.aliases,
-          contextLength: m.contextLength,
-          lastUsedAt: u?.lastUsedAt ?? null,
-          requests: u?.requests ?? 0,
-          errors: u?.errors ?? 0,
-          medianPromptTps: u?.medianPromptTps ?? null,
-          medianGenTps: u?.medianGenTps ?? null,
-          medianLoadMs: u?.medianLoadMs ?? null,
-        });
-      }
-    }
+    const out = (fleet?.hosts ?? []).flatMap((h) => h.models.map((m) => fleetModelRow(h, m, byKey.get(`${h.id}/${m.id}`))));
     const q = filter.trim().toLowerCase();
     return out.filter((m) => !q || `${m.id} ${m.name} ${m.hostLabel} ${m.aliases.join(' ')}`.toLowerCase().includes(q)).sort(SORTERS[sort]);
   }, [fleet, usage, sort, filter]);
