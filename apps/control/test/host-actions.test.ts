@@ -14,17 +14,9 @@ import { backends, type Backend } from './helpers/db';
 import { startTestControl } from './helpers/control';
 import { startSshd, type Sshd } from './helpers/sshd';
 import { until } from './helpers/sim-events';
+import { alive } from './helpers/ssh-config';
 
 type Started = Awaited<ReturnType<typeof startTestControl>>;
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-};
 
 describe.each(backends())('SSH script hosts on $name', (backend: Backend) => {
   let sshd: Sshd;

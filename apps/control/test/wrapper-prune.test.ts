@@ -5,23 +5,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isAppError } from '../src/lib/errors';
 import { backupsToPrune } from '../src/ssh/backups';
 import type { ExecResult, RemoteCommand } from '../src/ssh/exec';
 import { shellOps, wrapperOps, type RemoteRunner } from '../src/ssh/remote-ops';
+import { rejection } from './helpers/ssh-config';
 
 const WRAPPER = resolve(fileURLToPath(new URL('../../../deploy/boocontrol-wrapper.sh', import.meta.url)));
 const shells = ['dash', 'bash'].filter((s) => spawnSync('sh', ['-c', `command -v ${s}`]).status === 0);
-
-async function rejection(p: Promise<unknown>): Promise<{ code: string; details: Record<string, unknown> }> {
-  try {
-    await p;
-  } catch (err) {
-    if (!isAppError(err)) throw err;
-    return { code: err.code, details: (err.details ?? {}) as Record<string, unknown> };
-  }
-  throw new Error('expected a rejection');
-}
 
 describe.each(shells)('boocontrol-wrapper.sh prune, run directly with %s', (shell) => {
   let dir: string;
