@@ -47,7 +47,7 @@ export async function createControl(config: Config, opts: CreateControlOptions =
     maxQueuedPerHost: config.ACTION_QUEUE_MAX_PER_HOST,
     onError: (err, jobId) => log.error({ err, jobId }, 'job bookkeeping failed'),
   });
-  hub.register('jobs', { snapshot: () => ({ jobs: queue.active() }) });
+  hub.register('jobs', { snapshot: () => ({ jobs: queue.recent() }) });
   const ctx: ControlContext = {
     config,
     version: VERSION,

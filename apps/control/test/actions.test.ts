@@ -84,6 +84,17 @@ describe.each(backends())('actions against simulated hosts on $name', (backend: 
     expect(again.json().alreadyReady).toBe(true);
     expect(again.json().model).toBe('medium');
     conn.onClose();
+
+    // a client that subscribes after the jobs ended still learns how they ended (snapshot)
+    const late: ServerFrame[] = [];
+    const lateConn = t!.control.ctx.hub.connect({ send: (d) => late.push(ServerFrameSchema.parse(JSON.parse(d))), bufferedAmount: 0, close() {} });
+    lateConn.onMessage(JSON.stringify({ type: 'hello', protocol: 1 }));
+    lateConn.onMessage(JSON.stringify({ type: 'subscribe', topics: ['jobs'] }));
+    const snap = await until(() => late.find((f) => f.type === 'snapshot' && f.topic === 'jobs'), 'the jobs snapshot');
+    const listed = (snap as { data: { jobs: Job[] } }).data.jobs;
+    expect(listed.find((j) => j.id === body.job.id)?.status).toBe('succeeded');
+    expect(listed.find((j) => j.id === again.json().job.id)?.status).toBe('succeeded');
+    lateConn.onClose();
   });
 
   it('concurrent switches on one host never interleave; a newer switch supersedes a queued one', async () => {

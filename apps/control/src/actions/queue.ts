@@ -166,9 +166,13 @@ export class ActionQueue {
     return entry.done;
   }
 
-  /** Jobs of this process that are queued or running (for live snapshots). */
-  active(): Job[] {
-    return [...this.live.values()].map((e) => e.job).filter((j) => !isTerminal(j.status));
+  /**
+   * Queued and running jobs, and those that finished within the last minute (for live snapshots):
+   * a client that subscribes just after a job ended, such as a page that started it and then
+   * mounts its progress view, still learns how it ended.
+   */
+  recent(): Job[] {
+    return [...this.live.values()].map((e) => e.job);
   }
 
   /** The running job and the queued ones of a lane (a host id by default), in order. */

@@ -16,6 +16,7 @@ export const FleetEventSchema = z.discriminatedUnion('kind', [
 export const HostSnapshotSchema = z.object({ host: HostSummarySchema });
 export const HostEventSchema = FleetEventSchema;
 
+/** Queued and running jobs, and those that ended in the last minute. */
 export const JobsSnapshotSchema = z.object({ jobs: z.array(JobSchema) });
 export const JobsEventSchema = z.object({ kind: z.literal('job'), job: JobFrameSchema });
 

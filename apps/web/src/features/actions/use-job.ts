@@ -23,7 +23,10 @@ export function useWatchedJob(initial: Job | null): WatchedJob | null {
   const jobs = useJobs();
   const [final, setFinal] = useState<Job | null>(null);
   const frame = initial ? jobs?.frames[initial.id] : undefined;
-  const status = final?.status ?? frame?.status ?? initial?.status ?? 'queued';
+  // the topic's snapshot also lists jobs that ended in the last minute: one that ended before we
+  // subscribed (no frame will come) is still seen to finish
+  const snap = initial ? jobs?.jobs.find((j) => j.id === initial.id) : undefined;
+  const status = final?.status ?? frame?.status ?? snap?.status ?? initial?.status ?? 'queued';
   const finished = isFinished(status);
   useEffect(() => {
     setFinal(null);

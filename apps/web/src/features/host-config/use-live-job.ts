@@ -14,7 +14,9 @@ const TERMINAL: JobStatus[] = ['succeeded', 'failed', 'cancelled', 'interrupted'
 
 /**
  * A job as the live `jobs` topic sees it: the latest frame (status, detail) and the output that
- * streamed since we started watching, over the job the API returned when it was created.
+ * streamed since we started watching, over the job the API returned when it was created. The
+ * topic's snapshot also lists jobs that ended in the last minute, so a job that ended before we
+ * subscribed is still seen to finish.
  */
 export function useLiveJob(job: Job | null): LiveJob | null {
   const jobs = useJobs();
