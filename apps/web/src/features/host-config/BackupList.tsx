@@ -69,8 +69,9 @@ export function BackupList({ hostId, reloadKey, onRestored }: { hostId: string; 
           title={`Restore ${String(job.params.backup ?? '')}`}
           onFinished={() => {
             setRestoring(false);
-            load();
-            onRestored?.();
+            // the parent's reload (a new reloadKey) reloads this list too; only reload it here alone
+            if (onRestored) onRestored();
+            else load();
           }}
         />
       )}
