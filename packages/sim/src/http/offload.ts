@@ -10,9 +10,10 @@
 // token: only the writer thread, which does nothing else, has to be on time. Records without a
 // due time are written at once.
 //
-// Transport: a shared-memory ring (postMessage per batch cost more than the writes it saved). The
-// writer drains the ring into its own due-time queue, sleeps with Atomics.wait until the next due
-// record, and is woken early only for records due sooner than that.
+// Transport: a shared-memory ring (postMessage per batch cost more than the writes it saved).
+// Records stay in the ring until written; the writer keeps a due-time queue of their offsets,
+// sleeps with Atomics.wait until the next due record, and is woken early only for records due
+// sooner than that.
 //
 // Descriptor reuse: a socket closed on this thread could hand its fd number to a new connection
 // while bytes for it are still queued. Every offloaded response owns a slot in shared memory
@@ -34,7 +35,7 @@ const URGENT_MS = 2;
 const SLOTS = 8192;
 const RING = 8 << 20;
 // Int32 control words: [0] generation being written, [1] head (byte offset written by this thread),
-// [2] tail (byte offset consumed by the writer), [3] writer idle (wake it for any record),
+// [2] tail (start of the oldest record not yet written), [3] writer idle (wake it for any record),
 // [4] recording lateness, [5] largest lateness seen in µs, [6] writer priority (1 raised, 2 not
 // permitted), then one generation per slot
 const IN_PROGRESS = 0;
