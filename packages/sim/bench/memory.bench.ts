@@ -58,36 +58,23 @@ const fleet = await startSimFleet({ hosts: Array.from({ length: HOSTS }, (_, i) 
 // synthesize() needs a ready model: one real request per host loads it
 const warm = '{"model":"bench","max_tokens":1,"messages":[{"role":"user","content":"warm"}]}';
 await Promise.all(fleet.hosts.map((h) => fetch(`${h.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: warm }).then((r) => r.text())));
-const listeners: ClientRequest[] = [];
-if (!argv.includes('--no-events')) {
-  for (const h of fleet.hosts) {
-    const req = request(`${h.url}/api/events`, (res) => res.resume());
-    req.on('error', () => undefined);
-    req.end();
-    listeners.push(req);
-  }
-}
+const listeners: ClientRequest[] = argv.includes('--no-events')
+  ? []
+  : fleet.hosts.map((h) => request(`${h.url}/api/events`, (res) => res.resume()).on('error', () => undefined).end());
 console.log(`[sim memory] ${HOSTS} hosts × ${ROWS.toLocaleString('en')} rows, ${RATE} rows/s, ${AFTER_S} s after full, ${listeners.length} event listeners`);
 
-interface Sample {
-  t: number;
-  rows: number;
-  rss: number;
-  heapUsed: number;
-  external: number;
-  arrayBuffers: number;
-}
+type Sample = { t: number; rows: number } & Pick<NodeJS.MemoryUsage, 'rss' | 'heapTotal' | 'heapUsed' | 'external' | 'arrayBuffers'>;
 const lastId = new Array<number>(HOSTS).fill(0);
 const t0 = Date.now();
 const take = (): Sample => {
   gc?.();
-  const m = process.memoryUsage();
+  const { rss, heapTotal, heapUsed, external, arrayBuffers } = process.memoryUsage();
   // ids start at 1 and never restart here, so a host's row count is its last id, capped by the budget
   const rows = lastId.reduce((a, id) => a + Math.min(id, ROWS), 0);
-  return { t: (Date.now() - t0) / 1000, rows, rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers };
+  return { t: (Date.now() - t0) / 1000, rows, rss, heapTotal, heapUsed, external, arrayBuffers };
 };
 const show = (s: Sample): string =>
-  `rows ${s.rows.toLocaleString('en')}  heapUsed ${mb(s.heapUsed)}  rss ${mb(s.rss)}  external ${mb(s.external)}  arrayBuffers ${mb(s.arrayBuffers)}`;
+  `rows ${s.rows.toLocaleString('en')}  heapUsed ${mb(s.heapUsed)}  heapTotal ${mb(s.heapTotal)}  rss ${mb(s.rss)}  external ${mb(s.external)}  arrayBuffers ${mb(s.arrayBuffers)}`;
 
 const samples: Sample[] = [take()];
 console.log(`  t+0 s      ${show(samples[0]!)}`);
@@ -136,14 +123,18 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 const quarters = (k: keyof Sample): [number, number] => [median(after.slice(0, q).map((s) => s[k])), median(after.slice(-q).map((s) => s[k]))];
-const growth = (k: keyof Sample): number => {
-  const [a, b] = quarters(k);
-  return ((b - a) / a) * 100;
+const growth = (k: keyof Sample): number => ((quarters(k)[1] - quarters(k)[0]) / quarters(k)[0]) * 100;
+// least-squares slope, MB/min: a steady climb shows here even when the quarters' noise hides it
+const trend = (k: keyof Sample): number => {
+  const tm = after.reduce((a, s) => a + s.t, 0) / after.length;
+  const vm = after.reduce((a, s) => a + s[k], 0) / after.length;
+  const num = after.reduce((a, s) => a + (s.t - tm) * (s[k] - vm), 0);
+  return (num / after.reduce((a, s) => a + (s.t - tm) ** 2, 0)) * (60 / 1048576);
 };
 console.log(`[sim memory] after the stores filled: ${after.length} samples over ${(after.at(-1)!.t - f.t).toFixed(0)} s, ${synthesized.toLocaleString('en')} rows synthesized in all; first vs last quarter medians:`);
-for (const k of ['heapUsed', 'rss', 'external', 'arrayBuffers'] as const) {
+for (const k of ['heapUsed', 'heapTotal', 'rss', 'external', 'arrayBuffers'] as const) {
   const [a, b] = quarters(k);
-  console.log(`  ${k.padEnd(13)} ${mb(a).padStart(10)} → ${mb(b).padStart(10)}  ${pct(growth(k))}`);
+  console.log(`  ${k.padEnd(13)} ${mb(a).padStart(10)} → ${mb(b).padStart(10)}  ${pct(growth(k)).padStart(8)}   trend ${trend(k).toFixed(2)} MB/min`);
 }
 const beforeFull = samples[0]!;
 console.log(`  (while filling: heapUsed ${mb(beforeFull.heapUsed)} → ${mb(f.heapUsed)}, rss ${mb(beforeFull.rss)} → ${mb(f.rss)})`);

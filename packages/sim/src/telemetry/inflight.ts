@@ -51,7 +51,8 @@ export class InflightTracker {
   ) {}
 
   start(e: Omit<InflightEntry, 'id' | 'started' | 'resp_headers' | 'resp_bytes' | 'lastPublish'>): InflightEntry {
-    const entry: InflightEntry = { ...e, id: String(this.next++), started: Date.now(), resp_headers: {}, resp_bytes: 0, lastPublish: Date.now() };
+    // added fields first, then the spread: the other order gives each entry its own hidden class
+    const entry: InflightEntry = { id: String(this.next++), started: Date.now(), resp_headers: {}, resp_bytes: 0, lastPublish: Date.now(), ...e };
     this.entries.set(entry.id, entry);
     if (entry.detailed) this.publish({ operation: 'upsert', request: this.view(entry) });
     this.publishTotal(this.entries.size);
