@@ -123,7 +123,10 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 const quarters = (k: keyof Sample): [number, number] => [median(after.slice(0, q).map((s) => s[k])), median(after.slice(-q).map((s) => s[k]))];
-const growth = (k: keyof Sample): number => ((quarters(k)[1] - quarters(k)[0]) / quarters(k)[0]) * 100;
+const growth = (k: keyof Sample): number => {
+  const [a, b] = quarters(k);
+  return ((b - a) / a) * 100;
+};
 // least-squares slope, MB/min: a steady climb shows here even when the quarters' noise hides it
 const trend = (k: keyof Sample): number => {
   const tm = after.reduce((a, s) => a + s.t, 0) / after.length;

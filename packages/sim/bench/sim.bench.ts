@@ -16,8 +16,7 @@ import { pacer } from '../src/pacer';
 import { startFloorServer } from './floor';
 
 // The writer thread is what this bench measures by default; SIM_OFFLOAD=0 measures plain writes.
-const offload = process.env.SIM_OFFLOAD !== '0';
-setWriteOffload(offload);
+setWriteOffload(process.env.SIM_OFFLOAD !== '0');
 
 interface ClientResult {
   tokens: number;

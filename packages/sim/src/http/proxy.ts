@@ -217,7 +217,7 @@ export async function serveModelRequest(core: HostCore, req: IncomingMessage, re
     if (off) {
       countAccessBytes(res, n);
       off.write(`${n.toString(16)}\r\n${chunk}\r\n`, due);
-    } else if (due > pacer.now()) {
+    } else if (due > 0 && due > pacer.now()) {
       // handed over ahead of time, but this socket could not be offloaded: write it when due
       pacer.schedule(due, () => send(chunk, n, 0));
     } else if (direct) {
