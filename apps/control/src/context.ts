@@ -8,6 +8,7 @@ import type { JobsRepo } from './actions/jobs.repo';
 import type { HostsRepo } from './hosts/hosts.repo';
 import type { RouteRegistry } from './http/route';
 import type { Counters } from './lib/counters';
+import type { EventBus } from './events/bus';
 
 /** Everything a feature may use. Built once in control.ts; tests build it with a real database. */
 export interface ControlContext {
@@ -17,6 +18,8 @@ export interface ControlContext {
   log: FastifyBaseLogger;
   dbState: DbState;
   hub: Hub;
+  /** Domain events: producers publish here; the live stream and later consumers subscribe. */
+  bus: EventBus;
   fleet: FleetState;
   queue: ActionQueue;
   jobsRepo: JobsRepo;

@@ -12,6 +12,7 @@ import { JobsRepo } from './actions/jobs.repo';
 import { ActionQueue } from './actions/queue';
 import { HostsRepo } from './hosts/hosts.repo';
 import { Counters } from './lib/counters';
+import { EventBus } from './events/bus';
 import { buildApp } from './app';
 import { FEATURES } from './features';
 
@@ -39,6 +40,12 @@ export async function createControl(config: Config, opts: CreateControlOptions =
   const dbState: DbState = { db, ok: false, schemaApplied: false };
   const hub = new Hub();
   const counters = new Counters();
+  const bus = new EventBus({
+    onError: (err, type) => {
+      counters.inc('bus_subscriber_errors_total');
+      log.error({ err, type }, 'event subscriber failed');
+    },
+  });
   const fleet = new FleetState(hub);
   const jobsRepo = new JobsRepo(db);
   const queue = new ActionQueue({
@@ -55,6 +62,7 @@ export async function createControl(config: Config, opts: CreateControlOptions =
     log,
     dbState,
     hub,
+    bus,
     fleet,
     queue,
     jobsRepo,

@@ -44,6 +44,18 @@ describe.each(backends())('fleet ingestion on $name', (backend) => {
     expect(new Set(rows.map((r) => r.epoch))).toEqual(new Set([0]));
   });
 
+  it('a bus consumer subscribed in one line sees every stored row exactly once', async () => {
+    const { sim, control, db } = await setup();
+    const perHost = new Map<string, number[]>();
+    control.ctx.bus.on('activity.stored', (e) => e.rows.forEach((r) => perHost.set(r.hostId, [...(perHost.get(r.hostId) ?? []), r.upstreamId])));
+    expect(await chatMany(sim, 12, 4)).toBe(12);
+    await rowsReach(db, 12);
+    await waitFor('consumer saw 12 rows', () => (perHost.get('h1')?.length ?? 0) >= 12);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect([...(perHost.get('h1') ?? [])].sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    expect([...perHost.keys()]).toEqual(['h1']);
+  });
+
   it('starts a new epoch when the simulator restarts and its ids reset', async () => {
     const { sim, control, db } = await setup();
     await chatMany(sim, 5, 2);

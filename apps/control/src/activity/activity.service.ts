@@ -73,7 +73,7 @@ export class ActivityService {
   }
 
   /** Called by the writer with newly stored rows; snapshot and events list the newest first. */
-  published(rows: StoredActivity[]): void {
+  published(rows: readonly StoredActivity[]): void {
     const live: ActivityRowLive[] = rows.map(toActivityRow).reverse();
     this.recent = live.concat(this.recent);
     if (this.recent.length > this.recentMax) this.recent = this.recent.slice(0, this.recentMax);

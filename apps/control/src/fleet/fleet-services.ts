@@ -69,11 +69,12 @@ function build(ctx: ControlContext, options: FleetOptions): FleetServices {
     hosts: new HostRegistryRepo(db),
   };
   const activity = new ActivityService(repos.activity, ctx.hub);
+  ctx.bus.on('activity.stored', (e) => activity.published(e.rows));
   const writer = new PersistenceWriter({
     activity: repos.activity,
     transitions: repos.transitions,
     perf: repos.perf,
-    onActivityStored: (rows) => activity.published(rows),
+    onActivityStored: (rows) => ctx.bus.publish({ type: 'activity.stored', rows }),
     count,
     // Counters are monotonic; a gauge is kept as the difference to its last value.
     gauge: (name, value) => counters.inc(name, value - counters.get(name)),
