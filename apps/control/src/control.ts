@@ -13,6 +13,7 @@ import { ActionQueue } from './actions/queue';
 import { HostsRepo } from './hosts/hosts.repo';
 import { Counters } from './lib/counters';
 import { EventBus } from './events/bus';
+import { bridgeJobs } from './live/bridge';
 import { buildApp } from './app';
 import { FEATURES } from './features';
 
@@ -50,11 +51,11 @@ export async function createControl(config: Config, opts: CreateControlOptions =
   const jobsRepo = new JobsRepo(db);
   const queue = new ActionQueue({
     repo: jobsRepo,
-    publish: (job) => hub.publish('jobs', { kind: 'job', job }),
+    publish: (job) => bus.publish({ type: 'job.changed', job }),
     maxQueuedPerHost: config.ACTION_QUEUE_MAX_PER_HOST,
     onError: (err, jobId) => log.error({ err, jobId }, 'job bookkeeping failed'),
   });
-  hub.register('jobs', { snapshot: () => ({ jobs: queue.recent() }) });
+  bridgeJobs(bus, hub, () => queue.recent());
   const ctx: ControlContext = {
     config,
     version: VERSION,

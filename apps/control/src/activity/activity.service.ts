@@ -1,7 +1,10 @@
 import type { ActivityRow, ActivityRowLive, ActivityStats, ActivityListQuery, ActivityPage, ActivityStatsQuery } from '@boocontrol/contracts';
-import type { Hub } from '../live/hub';
+import type { EventBus } from '../events/bus';
 import { AppError } from '../lib/errors';
 import type { ActivityRepo, ActivitySort, StoredActivity } from './activity.repo';
+
+/** Newly stored rows as the live stream lists them: newest first. */
+export const liveRows = (rows: readonly StoredActivity[]): ActivityRowLive[] => rows.map(toActivityRow).reverse();
 
 export function toActivityRow(r: StoredActivity): ActivityRow {
   return {
@@ -60,10 +63,15 @@ export class ActivityService {
 
   constructor(
     private readonly repo: ActivityRepo,
-    private readonly hub: Hub,
+    bus: EventBus,
     private readonly recentMax = 200,
   ) {
-    hub.register('activity', { snapshot: () => ({ rows: this.recent }) });
+    bus.on('activity.stored', (e) => this.remember(e.rows));
+  }
+
+  /** The newest rows, newest first: the live stream's snapshot. */
+  recentRows(): readonly ActivityRowLive[] {
+    return this.recent;
   }
 
   /** Seeds the live snapshot from the database (after a restart the table is not empty). Newest first. */
@@ -72,12 +80,9 @@ export class ActivityService {
     this.recent = rows.map(toActivityRow);
   }
 
-  /** Called by the writer with newly stored rows; snapshot and events list the newest first. */
-  published(rows: readonly StoredActivity[]): void {
-    const live: ActivityRowLive[] = rows.map(toActivityRow).reverse();
-    this.recent = live.concat(this.recent);
+  private remember(rows: readonly StoredActivity[]): void {
+    this.recent = liveRows(rows).concat(this.recent);
     if (this.recent.length > this.recentMax) this.recent = this.recent.slice(0, this.recentMax);
-    this.hub.publish('activity', { kind: 'rows', rows: live });
   }
 
   async list(q: ActivityListQuery): Promise<ActivityPage> {

@@ -1,6 +1,7 @@
 import type { ControlContext } from '../context';
 import { ActivityRepo } from '../activity/activity.repo';
 import { ActivityService } from '../activity/activity.service';
+import { bridgeActivity } from '../live/bridge';
 import { CapturesRepo } from '../captures/captures.repo';
 import { CapturesService } from '../captures/captures.service';
 import { DEFAULT_TIMINGS, type ConnectorTimings, type CursorStore } from '../connectors';
@@ -68,8 +69,8 @@ function build(ctx: ControlContext, options: FleetOptions): FleetServices {
     captures: new CapturesRepo(db),
     hosts: new HostRegistryRepo(db),
   };
-  const activity = new ActivityService(repos.activity, ctx.hub);
-  ctx.bus.on('activity.stored', (e) => activity.published(e.rows));
+  const activity = new ActivityService(repos.activity, ctx.bus);
+  bridgeActivity(ctx.bus, ctx.hub, activity);
   const writer = new PersistenceWriter({
     activity: repos.activity,
     transitions: repos.transitions,
