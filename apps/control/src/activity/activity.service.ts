@@ -1,10 +1,6 @@
 import type { ActivityRow, ActivityRowLive, ActivityStats, ActivityListQuery, ActivityPage, ActivityStatsQuery } from '@boocontrol/contracts';
-import type { EventBus } from '../events/bus';
 import { AppError } from '../lib/errors';
 import type { ActivityRepo, ActivitySort, StoredActivity } from './activity.repo';
-
-/** Newly stored rows as the live stream lists them: newest first. */
-export const liveRows = (rows: readonly StoredActivity[]): ActivityRowLive[] => rows.map(toActivityRow).reverse();
 
 export function toActivityRow(r: StoredActivity): ActivityRow {
   return {
@@ -63,11 +59,8 @@ export class ActivityService {
 
   constructor(
     private readonly repo: ActivityRepo,
-    bus: EventBus,
     private readonly recentMax = 200,
-  ) {
-    bus.on('activity.stored', (e) => this.remember(e.rows));
-  }
+  ) {}
 
   /** The newest rows, newest first: the live stream's snapshot. */
   recentRows(): readonly ActivityRowLive[] {
@@ -80,9 +73,12 @@ export class ActivityService {
     this.recent = rows.map(toActivityRow);
   }
 
-  private remember(rows: readonly StoredActivity[]): void {
-    this.recent = liveRows(rows).concat(this.recent);
+  /** Adds newly stored rows to the snapshot; returns them as the live stream lists them (newest first). */
+  remember(rows: readonly StoredActivity[]): ActivityRowLive[] {
+    const live: ActivityRowLive[] = rows.map(toActivityRow).reverse();
+    this.recent = live.concat(this.recent);
     if (this.recent.length > this.recentMax) this.recent = this.recent.slice(0, this.recentMax);
+    return live;
   }
 
   async list(q: ActivityListQuery): Promise<ActivityPage> {

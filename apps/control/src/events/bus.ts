@@ -14,7 +14,6 @@ export interface EventBusOptions {
  */
 export class EventBus {
   private readonly handlers = new Map<DomainEventType, Set<(event: DomainEvent) => void>>();
-  private failed = 0;
 
   constructor(private readonly opts: EventBusOptions = {}) {}
 
@@ -35,14 +34,8 @@ export class EventBus {
       try {
         h(event);
       } catch (err) {
-        this.failed++;
         this.opts.onError?.(err, event.type);
       }
     }
-  }
-
-  /** Subscriber failures since start (exported as a counter). */
-  get failures(): number {
-    return this.failed;
   }
 }

@@ -69,7 +69,7 @@ function build(ctx: ControlContext, options: FleetOptions): FleetServices {
     captures: new CapturesRepo(db),
     hosts: new HostRegistryRepo(db),
   };
-  const activity = new ActivityService(repos.activity, ctx.bus);
+  const activity = new ActivityService(repos.activity);
   bridgeActivity(ctx.bus, ctx.hub, activity);
   const writer = new PersistenceWriter({
     activity: repos.activity,

@@ -1,5 +1,5 @@
 import type { Job } from '@boocontrol/contracts';
-import { liveRows, type ActivityService } from '../activity/activity.service';
+import type { ActivityService } from '../activity/activity.service';
 import type { EventBus } from '../events/bus';
 import type { Hub } from './hub';
 
@@ -14,5 +14,6 @@ export function bridgeJobs(bus: EventBus, hub: Hub, recent: () => readonly Job[]
 
 export function bridgeActivity(bus: EventBus, hub: Hub, activity: ActivityService): void {
   hub.register('activity', { snapshot: () => ({ rows: activity.recentRows() }) });
-  bus.on('activity.stored', (e) => hub.publish('activity', { kind: 'rows', rows: liveRows(e.rows) }));
+  // One conversion per batch: the snapshot and the delta share the rows.
+  bus.on('activity.stored', (e) => hub.publish('activity', { kind: 'rows', rows: activity.remember(e.rows) }));
 }
