@@ -125,6 +125,16 @@ CREATE TABLE IF NOT EXISTS control_jobs (
 CREATE UNIQUE INDEX IF NOT EXISTS control_jobs_idempotency_idx ON control_jobs (idempotency_key) WHERE idempotency_key IS NOT NULL;
 CREATE INDEX IF NOT EXISTS control_jobs_host_created_idx ON control_jobs (host_id, created_at DESC);
 CREATE INDEX IF NOT EXISTS control_jobs_status_idx ON control_jobs (status);
+-- Jobs module (house): the lane a job ran on, its parent (a child job runs in its parent's lane
+-- slot), the owner's heartbeat (a process tells a dead owner's jobs from live ones) and a
+-- cancel request any process sharing the database can set; payload is input the API never
+-- shows (config text may hold keys) but that a re-run needs.
+ALTER TABLE control_jobs ADD COLUMN IF NOT EXISTS lane text;
+ALTER TABLE control_jobs ADD COLUMN IF NOT EXISTS parent_id text;
+ALTER TABLE control_jobs ADD COLUMN IF NOT EXISTS heartbeat_at timestamptz;
+ALTER TABLE control_jobs ADD COLUMN IF NOT EXISTS cancel_requested_at timestamptz;
+ALTER TABLE control_jobs ADD COLUMN IF NOT EXISTS payload jsonb;
+CREATE INDEX IF NOT EXISTS control_jobs_parent_idx ON control_jobs (parent_id) WHERE parent_id IS NOT NULL;
 
 -- Benchmarks, evals and reports come in later issues; their tables exist now so that the
 -- job model and retention can be written against the final shape.

@@ -41,6 +41,8 @@ export const ConfigSchema = z.object({
   CAPTURE_MAX_ROW_BYTES: int(256 * 1024, 1024),
   CAPTURE_TOTAL_BUDGET_MB: int(512, 1),
   ACTION_QUEUE_MAX_PER_HOST: int(32, 1),
+  /** Live jobs stamp their rows this often; a job unstamped for 3× this belonged to a dead control. */
+  JOB_HEARTBEAT_MS: int(2_000, 50),
   /** Config backups kept per SSH host; the wrapper's `prune` verb accepts the same 1..1000. */
   CONFIG_BACKUPS_KEEP: int(20, BACKUPS_KEEP_MIN).pipe(z.number().max(BACKUPS_KEEP_MAX)),
 });

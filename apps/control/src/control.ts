@@ -8,8 +8,9 @@ import type { Db } from './db/db';
 import { openDb, prepareDb, type DbState } from './db/connect';
 import { Hub } from './live/hub';
 import { FleetState } from './fleet/fleet-state';
-import { JobsRepo } from './actions/jobs.repo';
-import { ActionQueue } from './actions/queue';
+import { JobsRepo } from './jobs/jobs.repo';
+import { ActionQueue } from './jobs/queue';
+import { JobRegistry } from './jobs/registry';
 import { HostsRepo } from './hosts/hosts.repo';
 import { Counters } from './lib/counters';
 import { EventBus } from './events/bus';
@@ -51,6 +52,8 @@ export async function createControl(config: Config, opts: CreateControlOptions =
   const jobsRepo = new JobsRepo(db);
   const queue = new ActionQueue({
     repo: jobsRepo,
+    registry: new JobRegistry(),
+    heartbeatMs: config.JOB_HEARTBEAT_MS,
     publish: (job) => bus.publish({ type: 'job.changed', job }),
     maxQueuedPerHost: config.ACTION_QUEUE_MAX_PER_HOST,
     onError: (err, jobId) => log.error({ err, jobId }, 'job bookkeeping failed'),
@@ -80,8 +83,11 @@ export async function createControl(config: Config, opts: CreateControlOptions =
     async start() {
       await prepareDb(dbState, log, stopping.signal);
       if (stopping.signal.aborted) return;
-      const interrupted = await jobsRepo.interruptUnfinished(new Date());
+      // Jobs whose owner stopped beating belonged to a process that is gone (a live second
+      // control sharing the database keeps its own); the queue's watch sweeps later ones.
+      const interrupted = await jobsRepo.interruptStale(new Date(Date.now() - 3 * config.JOB_HEARTBEAT_MS));
       if (interrupted > 0) log.warn({ interrupted }, 'jobs left unfinished by a previous run are now interrupted');
+      queue.startWatch();
       for (const f of features) await f.start?.();
     },
     async close() {

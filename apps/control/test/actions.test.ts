@@ -285,7 +285,8 @@ describe.each(backends())('actions against simulated hosts on $name', (backend: 
       close: async () => undefined, // the test owns the real database
     });
     const providers = [{ id: 'h1', label: 'Host 1', baseUrl: sims[0]!.url, kind: 'llama-swap' }];
-    const first = await createControl(testConfig({ LLAMA_PROVIDERS: JSON.stringify(providers) }), { db: view(() => dead), logger: silentLogger() });
+    const cfg = { LLAMA_PROVIDERS: JSON.stringify(providers), JOB_HEARTBEAT_MS: '100' };
+    const first = await createControl(testConfig(cfg), { db: view(() => dead), logger: silentLogger() });
     await first.start();
     await until(() => (first.ctx.fleet.get('h1')?.models.length ?? 0) > 0, 'control #1 to see the host');
     const r = await first.app.inject({ method: 'POST', url: '/api/control/switch', payload: { model: 'slow', host: 'h1', wait: false } });
@@ -293,11 +294,12 @@ describe.each(backends())('actions against simulated hosts on $name', (backend: 
     const id = r.json().job.id as string;
     await until(async () => (await db.query<{ status: string }>('SELECT status FROM control_jobs WHERE id = $1', [id])).rows[0]?.status === 'running', 'the job to be running');
     dead = true;
-    // Control #2 starts on the same database.
-    const second = await createControl(testConfig({ LLAMA_PROVIDERS: JSON.stringify(providers) }), { db: view(() => false), logger: silentLogger() });
+    // Control #2 starts on the same database; #1's job stops beating, so #2 sweeps it.
+    const second = await createControl(testConfig(cfg), { db: view(() => false), logger: silentLogger() });
     await second.start();
-    const after = JobSchema.parse((await second.app.inject({ method: 'GET', url: `/api/control/jobs/${id}` })).json());
-    expect(after.status).toBe('interrupted');
+    const jobOf = async () => JobSchema.parse((await second.app.inject({ method: 'GET', url: `/api/control/jobs/${id}` })).json());
+    await until(async () => (await jobOf()).status === 'interrupted', 'control #2 to interrupt the dead job');
+    const after = await jobOf();
     expect(after.error?.code).toBe('INTERRUPTED');
     await first.close();
     await second.close();

@@ -15,6 +15,10 @@ export const ERROR_STATUS = {
   PAYLOAD_TOO_LARGE: 413,
   BUSY: 429,
   CANCELLED: 409,
+  /** A queued job replaced by a newer one with the same supersede key (detail.supersededBy). */
+  SUPERSEDED: 409,
+  /** A job whose owning control process stopped (or died) before it finished. */
+  INTERRUPTED: 409,
   INTERNAL: 500,
   UPSTREAM_ERROR: 502,
   CONTROL_UNAVAILABLE: 502,

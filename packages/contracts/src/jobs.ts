@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ErrorCodeSchema } from './errors';
 
 export const JobStatusSchema = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted']);
 export type JobStatus = z.infer<typeof JobStatusSchema>;
@@ -16,7 +17,10 @@ export const JobSchema = z.object({
   /** Progress and result facts: stage, model, loadMs, percent, backup path… */
   detail: z.record(z.string(), z.unknown()),
   outputTail: z.string(),
-  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  /** Set on a child job: it ran in its parent's lane slot (a bench switching its model first). */
+  parentId: z.string().nullable().optional(),
+  /** The code is one of the error table's (a stored code this build does not know reads as INTERNAL). */
+  error: z.object({ code: ErrorCodeSchema, message: z.string() }).nullable(),
   createdAt: z.string(),
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
@@ -33,6 +37,7 @@ export const JobFrameSchema = z.object({
   jobType: JobTypeSchema,
   status: JobStatusSchema,
   detail: z.record(z.string(), z.unknown()),
+  parentId: z.string().optional(),
   line: z.string().optional(),
   at: z.string(),
 });

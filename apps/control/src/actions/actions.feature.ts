@@ -2,9 +2,10 @@ import type { FeatureFactory } from '../context';
 import { fleetServices } from '../fleet/fleet-services';
 import { SshSettingsRepo } from '../ssh/ssh-settings.repo';
 import { ActionsService } from './actions.service';
+import { registerActionJobs } from './action-jobs';
 import { registerActionRoutes } from './actions.routes';
 import { HostActionsRepo } from './host-actions';
-import { HostDirectory } from './host-directory';
+import { HostDirectory } from '../hosts/host-directory';
 import { loadHostsFile } from './hosts-file';
 import { applyHostsFile, type HostsFileFacts } from './hosts-file.apply';
 import { ModelResolver } from './model-resolver';
@@ -28,14 +29,13 @@ export const actionsFeature: FeatureFactory = (ctx) => {
     overrides: () => facts.overrides,
   });
   const slotsOf = (id: string) => facts.slots.get(id);
-  const service = new ActionsService({
-    queue: ctx.queue,
+  registerActionJobs(ctx.queue.registry, {
     directory,
-    resolver: new ModelResolver(ctx.fleet, directory),
     secretsDir: ctx.config.SECRETS_DIR,
     slots: slotsOf,
     logLine: (hostId, text) => fleet.logs.append(hostId, 'upstream', text),
   });
+  const service = new ActionsService({ queue: ctx.queue, directory, resolver: new ModelResolver(ctx.fleet, directory) });
   const status = new ActionsStatusService({ fleet: ctx.fleet, queue: ctx.queue, hostsRepo: ctx.hostsRepo, actionsRepo });
   return {
     name: 'actions',

@@ -18,13 +18,13 @@ import {
 } from '@boocontrol/contracts';
 import type { RouteRegistry } from '../http/route';
 import { route } from '../http/route';
-import type { ActionReply, ActionsService } from './actions.service';
+import type { ActionOutcome, ActionsService } from './actions.service';
 import type { ActionsStatusService } from './status.service';
 import type { SlotProbe } from './slots';
 
 /** 200 with the finished job, or 202 with the queued one (wait: false). */
-function send(reply: FastifyReply, r: ActionReply): undefined {
-  void reply.code(r.status).send(r.body);
+function send(reply: FastifyReply, r: ActionOutcome): undefined {
+  void reply.code(r.finished ? 200 : 202).send(r.result);
   return undefined;
 }
 

@@ -1,6 +1,6 @@
 import { isAppError } from '../lib/errors';
 import type { LlamaSwapClient } from './llama-swap.client';
-import type { ActionContext, Executor } from './queue';
+import type { ActionContext, Executor } from '../jobs/queue';
 import { StageReporter, watchStages } from './stages';
 
 /** What the llama-swap executors need about the host. */

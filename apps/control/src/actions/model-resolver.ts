@@ -1,7 +1,7 @@
 import type { HostAction, ModelState } from '@boocontrol/contracts';
 import type { FleetState } from '../fleet/fleet-state';
 import { AppError } from '../lib/errors';
-import type { ActionHost, HostDirectory } from './host-directory';
+import type { ActionHost, HostDirectory } from '../hosts/host-directory';
 
 /** What a `switch {model, host?}` resolved to. */
 export type SwitchTarget =

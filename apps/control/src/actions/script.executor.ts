@@ -4,7 +4,7 @@ import { HostHttp } from '../connectors/http';
 import { AppError } from '../lib/errors';
 import { sshExec, type RemoteCommand, type SshTarget } from '../ssh/exec';
 import { shPath } from '../ssh/quote';
-import type { ActionContext, Executor } from './queue';
+import type { ActionContext, Executor } from '../jobs/queue';
 
 export interface ScriptDeps {
   hostId: string;

@@ -1,7 +1,7 @@
 import type { SlotStatusList } from '@boocontrol/contracts';
 import { HostHttp } from '../connectors/http';
 import { AppError } from '../lib/errors';
-import type { HostDirectory } from './host-directory';
+import type { HostDirectory } from '../hosts/host-directory';
 
 /** Probes a script host's slots: `/health` and `/v1/models` of each configured slot URL. */
 export class SlotProbe {

@@ -1,5 +1,5 @@
 import type { ActionStage } from '@boocontrol/contracts';
-import type { ActionContext } from './queue';
+import type { ActionContext } from '../jobs/queue';
 import type { LlamaSwapClient } from './llama-swap.client';
 
 /** The order a switch goes through; a stage never goes back. */

@@ -3,7 +3,7 @@ import type { FleetState } from '../fleet/fleet-state';
 import type { HostsRepo } from '../hosts/hosts.repo';
 import { AppError } from '../lib/errors';
 import { parseHostActions, sortActions, validateHostActions, type HostActionsRepo } from './host-actions';
-import type { ActionQueue } from './queue';
+import type { ActionQueue } from '../jobs/queue';
 
 export interface StatusDeps {
   fleet: FleetState;

@@ -31,11 +31,20 @@ export const jobsFeature: FeatureFactory = (ctx) => ({
     route(app, registry, {
       method: 'POST',
       url: '/api/control/jobs/:id/cancel',
-      summary: 'Cancel a queued job, or ask a running one to stop',
+      summary: 'Cancel a queued job, or ask a running one to stop (a job another control process owns gets a cancel request on its row)',
       tags: ['jobs'],
       params: JobParamsSchema,
       response: JobSchema,
       handler: ({ params }) => ctx.queue.cancel(params.id),
+    });
+    route(app, registry, {
+      method: 'POST',
+      url: '/api/control/jobs/:id/retry',
+      summary: 'Run a finished job again as a new job (same type, host and params; detail.retryOf links them)',
+      tags: ['jobs'],
+      params: JobParamsSchema,
+      response: JobSchema,
+      handler: ({ params }) => ctx.queue.retry(params.id),
     });
   },
 });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ActionContext } from '../actions/queue';
+import type { ActionContext } from '../jobs/queue';
 import { AppError, isAppError } from '../lib/errors';
 import { unifiedDiff } from './diff';
 import type { HealthResult } from './host-health';

@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
+import { z } from 'zod';
 import type { ConfigBackup, ConfigDiff, ConfigValidation, HostConfig, Job } from '@boocontrol/contracts';
-import type { ActionQueue } from '../actions/queue';
+import type { ActionQueue } from '../jobs/queue';
 import type { HostRecord } from '../hosts/hosts.repo';
 import { AppError } from '../lib/errors';
 import { runConfigApply, sha256, type ApplyDeps } from './config-apply';
@@ -9,6 +10,9 @@ import { unifiedDiff } from './diff';
 import type { HealthResult } from './host-health';
 import { backupName, backupTime } from './backups';
 import type { RemoteOps } from './remote-ops';
+
+const ApplyParams = z.object({ baseHash: z.string(), hash: z.string(), bytes: z.number().int(), mode: z.string() });
+const RestoreParams = z.object({ backup: z.string().min(1), mode: z.string() });
 
 export interface ConfigEditDeps {
   getHost(id: string): Promise<HostRecord | undefined>;
@@ -26,7 +30,33 @@ export interface ConfigEditDeps {
  * job in the host's action queue (see config-apply.ts for the steps and the rollback).
  */
 export class ConfigEditService {
-  constructor(private readonly deps: ConfigEditDeps) {}
+  constructor(private readonly deps: ConfigEditDeps) {
+    const registry = deps.queue.registry;
+    registry.register({
+      jobType: 'config-apply',
+      params: ApplyParams,
+      run: async (ctx, p, hostId) => {
+        const host = await this.host(hostId ?? '');
+        // The text rides in the private payload: a config may hold API keys, params are public.
+        const text = typeof ctx.payload === 'object' && ctx.payload !== null ? (ctx.payload as { text?: unknown }).text : undefined;
+        if (typeof text !== 'string') throw new AppError('VALIDATION', 'config-apply job has no config text');
+        return runConfigApply(ctx, this.applyDeps(host, this.deps.opsFor(host)), { content: Buffer.from(text, 'utf8'), baseHash: p.baseHash, what: 'apply' });
+      },
+    });
+    registry.register({
+      jobType: 'config-restore',
+      params: RestoreParams,
+      run: async (ctx, p, hostId) => {
+        const host = await this.host(hostId ?? '');
+        const ops = this.deps.opsFor(host);
+        ctx.progress({ stage: 'read-backup', restoring: p.backup });
+        const content = await ops.readBackup(p.backup, ctx.signal);
+        const check = validateLlamaSwapConfig(content.toString('utf8'));
+        if (!check.ok) ctx.log(`warning: ${p.backup} has ${check.errors.length} validation error(s); restoring it as it is\n`);
+        return runConfigApply(ctx, this.applyDeps(host, ops), { content, what: `restore ${p.backup}` });
+      },
+    });
+  }
 
   async read(hostId: string): Promise<HostConfig> {
     const host = await this.host(hostId);
@@ -66,8 +96,8 @@ export class ConfigEditService {
       hostId,
       jobType: 'config-apply',
       params: { baseHash, hash: sha256(content), bytes: content.length, mode: host.sshMode },
+      payload: { text },
       idempotencyKey,
-      run: (ctx) => runConfigApply(ctx, this.applyDeps(host, ops), { content, baseHash, what: 'apply' }),
     });
     return job;
   }
@@ -84,20 +114,7 @@ export class ConfigEditService {
   async restore(hostId: string, backup: string, idempotencyKey?: string): Promise<Job> {
     const host = await this.host(hostId);
     const name = backupName(backup, host.configPath);
-    const ops = this.deps.opsFor(host);
-    const { job } = await this.deps.queue.enqueue({
-      hostId,
-      jobType: 'config-restore',
-      params: { backup: name, mode: host.sshMode },
-      idempotencyKey,
-      run: async (ctx) => {
-        ctx.progress({ stage: 'read-backup', restoring: name });
-        const content = await ops.readBackup(name, ctx.signal);
-        const check = validateLlamaSwapConfig(content.toString('utf8'));
-        if (!check.ok) ctx.log(`warning: ${name} has ${check.errors.length} validation error(s); restoring it as it is\n`);
-        return runConfigApply(ctx, this.applyDeps(host, ops), { content, what: `restore ${name}` });
-      },
-    });
+    const { job } = await this.deps.queue.enqueue({ hostId, jobType: 'config-restore', params: { backup: name, mode: host.sshMode }, idempotencyKey });
     return job;
   }
 

@@ -1,5 +1,6 @@
+import { z } from 'zod';
 import { HfFileSchema, HfRepoSchema, type Job } from '@boocontrol/contracts';
-import type { ActionContext, ActionQueue } from '../actions/queue';
+import type { ActionContext, ActionQueue } from '../jobs/queue';
 import type { HostRecord } from '../hosts/hosts.repo';
 import { AppError } from '../lib/errors';
 import type { RemoteCommand } from './exec';
@@ -17,6 +18,8 @@ export interface ModelPullDeps {
   progressEveryMs?: number;
 }
 
+const PullParams = z.object({ repo: HfRepoSchema, file: HfFileSchema.optional(), mode: z.string() });
+
 const PID_LINE = /^boocontrol-pull-pid (\d+)$/;
 
 /**
@@ -31,25 +34,28 @@ const PID_LINE = /^boocontrol-pull-pid (\d+)$/;
  * the wrapper printed when the download started.
  */
 export class ModelPullService {
-  constructor(private readonly deps: ModelPullDeps) {}
+  constructor(private readonly deps: ModelPullDeps) {
+    deps.queue.registry.register({
+      jobType: 'pull',
+      params: PullParams,
+      // Downloads take minutes to hours and touch only the models directory: they queue behind
+      // each other, not behind (or in front of) the host's switches and config edits.
+      lane: (hostId) => `${hostId ?? '*'}:pull`,
+      run: async (ctx, p, hostId) => {
+        const host = await this.deps.getHost(hostId ?? '');
+        if (!host) throw new AppError('NOT_FOUND', `no host ${hostId ?? ''}`);
+        return this.execute(ctx, host, this.deps.runnerFor(host), pullCommand(host, p.repo, p.file), p.repo, p.file);
+      },
+    });
+  }
 
   async pull(hostId: string, input: { repo: string; file?: string | undefined }, idempotencyKey?: string): Promise<Job> {
     const repo = parseOr400(HfRepoSchema, input.repo, 'repo');
     const file = input.file === undefined ? undefined : parseOr400(HfFileSchema, input.file, 'file');
     const host = await this.deps.getHost(hostId);
     if (!host) throw new AppError('NOT_FOUND', `no host ${hostId}`);
-    const command = pullCommand(host, repo, file);
-    const run = this.deps.runnerFor(host);
-    const { job } = await this.deps.queue.enqueue({
-      hostId,
-      // Downloads take minutes to hours and touch only the models directory: they queue behind
-      // each other, not behind (or in front of) the host's switches and config edits.
-      lane: `${hostId}:pull`,
-      jobType: 'pull',
-      params: { repo, ...(file ? { file } : {}), mode: host.sshMode },
-      idempotencyKey,
-      run: (ctx) => this.execute(ctx, host, run, command, repo, file),
-    });
+    pullCommand(host, repo, file); // refuses a host without a models dir before anything queues
+    const { job } = await this.deps.queue.enqueue({ hostId, jobType: 'pull', params: { repo, ...(file ? { file } : {}), mode: host.sshMode }, idempotencyKey });
     return job;
   }
 

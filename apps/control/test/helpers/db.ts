@@ -7,6 +7,8 @@ import { applySchema } from '../../src/db/schema';
 
 export interface TestDb {
   db: Db;
+  /** The database's URL on Postgres (a second process can open it); undefined on PGlite. */
+  url?: string;
   /** Drops whatever the test created (the whole database on Postgres). */
   cleanup(): Promise<void>;
 }
@@ -55,6 +57,7 @@ function postgresBackend(url: string): Backend {
       if (opts.schema !== false) await applySchema(db);
       return {
         db,
+        url: scratch.url,
         async cleanup() {
           await db.close();
           await scratch.drop();

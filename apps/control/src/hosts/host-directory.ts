@@ -2,8 +2,8 @@ import { readFile, realpath } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import type { HostAction, LlamaProvider, ProviderKind } from '@boocontrol/contracts';
 import type { FleetState } from '../fleet/fleet-state';
-import type { HostRecord, HostsRepo } from '../hosts/hosts.repo';
-import { parseHostActions } from './host-actions';
+import type { HostRecord, HostsRepo } from './hosts.repo';
+import { parseHostActions } from '../actions/host-actions';
 
 /** Everything an action needs to know about a host. `apiKey` is never logged or returned. */
 export interface ActionHost {
