@@ -3,6 +3,8 @@
 // on a shared 2-core machine mean little.
 import { Hub, type HubSocket } from '../src/live/hub';
 import { FleetState } from '../src/fleet/fleet-state';
+import { EventBus } from '../src/events/bus';
+import { LiveBridge } from '../src/live/bridge';
 import { PROTOCOL_VERSION } from '@boocontrol/contracts';
 
 class NullSocket implements HubSocket {
@@ -16,7 +18,9 @@ class NullSocket implements HubSocket {
 
 function run(subscribers: number, validate: boolean, updates: number) {
   const hub = new Hub({ validate });
-  const fleet = new FleetState(hub);
+  const bus = new EventBus();
+  const fleet = new FleetState(bus);
+  new LiveBridge(bus, hub).fleet(fleet);
   fleet.upsert({ id: 'h1', label: 'H1', kind: 'llama-swap', baseUrl: 'http://x', source: 'config' });
   const socks = Array.from({ length: subscribers }, () => new NullSocket());
   for (const s of socks) {

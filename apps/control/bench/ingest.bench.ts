@@ -19,9 +19,6 @@ import pino from 'pino';
 import type { FastifyBaseLogger } from 'fastify';
 import { ConfigSchema } from '../src/config';
 import { createControl } from '../src/control';
-import { fleetFeature } from '../src/fleet/fleet.feature';
-import { fleetServices } from '../src/fleet/fleet-services';
-import { healthFeature } from '../src/health/health.routes';
 import { scratchPostgres } from '../test/helpers/db';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -88,10 +85,10 @@ async function main(): Promise<void> {
     LOG_LEVEL: 'warn',
     ...(pgdb ? { DATABASE_URL: pgdb.url } : { PGLITE_DIR: join(pgliteDir!, 'pglite') }),
   });
-  const control = await createControl(config, { logger: pino({ level: process.env.BENCH_LOG_LEVEL ?? 'warn' }) as unknown as FastifyBaseLogger, features: [healthFeature, fleetFeature] });
+  const control = await createControl(config, { logger: pino({ level: process.env.BENCH_LOG_LEVEL ?? 'warn' }) as unknown as FastifyBaseLogger, features: ['health', 'fleet'] });
   const address = await control.app.listen({ host: '127.0.0.1', port: 0 });
   await control.start();
-  const fleet = fleetServices(control.ctx);
+  const fleet = control.fleet!;
   for (let i = 0; i < 300 && control.ctx.fleet.counts().online < HOSTS; i++) await sleep(100);
   console.log(`control: ${control.ctx.fleet.counts().online}/${HOSTS} hosts online`);
 
@@ -196,7 +193,7 @@ async function main(): Promise<void> {
   console.log(`backlog catch-up          ${backlog} rows stored in ${drainS.toFixed(1)} s → ${(backlog / drainS).toFixed(0)} rows/s (control's ingest capacity: connect, page, store)`);
   console.log(`rows stored (all)        ${total.rows[0]?.n} rows, ${total.rows[0]?.d} distinct keys; writer drops ${counters['writer.dropped.activity'] ?? 0}, peak queue ${peakQueue}`);
   console.log(`event → client frame     p50 ${pct(lat, 50).toFixed(1)} ms, p95 ${pct(lat, 95).toFixed(1)} ms, p99 ${pct(lat, 99).toFixed(1)} ms, max ${(lat.at(-1) ?? NaN).toFixed(1)} ms   (target p99 ≤ 100; ${lat.length} samples, 1 in ${SAMPLE_EVERY}; ${missing} not seen)`);
-  console.log(`client                   ${clientFinal.rows} rows in ${clientFinal.frames} frames; hub deltas dropped ${control.ctx.hub.stats.deltasDropped}`);
+  console.log(`client                   ${clientFinal.rows} rows in ${clientFinal.frames} frames; hub deltas dropped ${control.hub.stats.deltasDropped}`);
   console.log(`control event loop       busy ${(elu * 100).toFixed(0)} % of the window; delay p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms, max ${(loopDelay.max / 1e6).toFixed(1)} ms`);
   console.log(`control GC               ${gcPauses.length} pauses, ${gcPauses.reduce((x, y) => x + y, 0).toFixed(0)} ms in all, longest ${Math.max(0, ...gcPauses).toFixed(1)} ms`);
   console.log(`control RSS              first quarter ${mb(rssStart)}, last quarter ${mb(rssEnd)} → ${(((rssEnd - rssStart) / rssStart) * 100).toFixed(1)} %   (target within ±10 %); min ${mb(Math.min(...rss))}, max ${mb(Math.max(...rss))}`);

@@ -1,11 +1,12 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Config } from './config';
 import type { DbState } from './db/connect';
-import type { Hub } from './live/hub';
+import type { LiveBridge } from './live/bridge';
 import type { FleetState } from './fleet/fleet-state';
 import type { ActionQueue } from './jobs/queue';
 import type { JobsRepo } from './jobs/jobs.repo';
 import type { HostsRepo } from './hosts/hosts.repo';
+import type { HostDirectory } from './hosts/host-directory';
 import type { RouteRegistry } from './http/route';
 import type { Counters } from './lib/counters';
 import type { EventBus } from './events/bus';
@@ -17,19 +18,24 @@ export interface ControlContext {
   startedAt: Date;
   log: FastifyBaseLogger;
   dbState: DbState;
-  hub: Hub;
+  /** The live stream, as features see it: topics are bridged from bus events (live/bridge.ts). */
+  live: LiveBridge;
   /** Domain events: producers publish here; the live stream and later consumers subscribe. */
   bus: EventBus;
   fleet: FleetState;
   queue: ActionQueue;
   jobsRepo: JobsRepo;
   hostsRepo: HostsRepo;
+  /** Resolves a host (base URL, API key, SSH record, actions) for anyone acting on it. */
+  hosts: HostDirectory;
   counters: Counters;
 }
 
 /**
  * A feature plugs into control through this shape: routes (parse → one service call → map) and
- * a lifecycle. Features are listed in features.ts; each lives in its own folder.
+ * a lifecycle. Each lives in its own folder as a `*.feature.ts` (or `*.routes.ts` for route-only
+ * ones) and is built in the composition root, control.ts, from the context and what earlier
+ * features provide.
  */
 export interface Feature {
   name: string;

@@ -14,15 +14,28 @@ import { JobRegistry } from './jobs/registry';
 import { HostsRepo } from './hosts/hosts.repo';
 import { Counters } from './lib/counters';
 import { EventBus } from './events/bus';
-import { bridgeJobs } from './live/bridge';
+import { LiveBridge } from './live/bridge';
 import { buildApp } from './app';
-import { FEATURES } from './features';
+import { HostDirectory } from './hosts/host-directory';
+import { healthFeature } from './health/health.routes';
+import { jobsFeature } from './jobs/jobs.routes';
+import { createHostConfigFeature, type HostConfigFeatureOptions } from './ssh/ssh-config.routes';
+import { createFleetFeature } from './fleet/fleet.feature';
+import type { FleetOptions, FleetServices } from './fleet/fleet-services';
+import { createActionsFeature } from './actions/actions.feature';
+
+export const FEATURE_NAMES = ['health', 'jobs', 'host-config', 'fleet', 'actions'] as const;
+export type FeatureName = (typeof FEATURE_NAMES)[number];
 
 export const VERSION: string = (JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8')) as { version: string }).version;
 
 export interface Control {
   app: FastifyInstance;
   ctx: ControlContext;
+  /** The live stream's hub (the WS route and tests that connect a socket to it). */
+  hub: Hub;
+  /** The fleet feature's services, when it runs (tests and benches reach the registry and writer). */
+  fleet: FleetServices | undefined;
   /** Waits for the database, then starts every feature (connectors, demo fleet…). */
   start(): Promise<void>;
   close(): Promise<void>;
@@ -32,7 +45,30 @@ export interface CreateControlOptions {
   /** Use this database instead of opening one from config (tests). */
   db?: Db;
   logger?: FastifyBaseLogger;
-  features?: typeof FEATURES;
+  /** Run only these features (tests); default all. A feature's dependencies must be listed too. */
+  features?: readonly FeatureName[];
+  fleet?: FleetOptions;
+  hostConfig?: HostConfigFeatureOptions;
+}
+
+/**
+ * The composition root: every feature is built here, in start order, from the context and from
+ * what the features before it provide. Adding a capability adds its lines here; nothing looks
+ * anything up behind the scenes.
+ */
+function compose(ctx: ControlContext, opts: CreateControlOptions): { features: Feature[]; fleet: FleetServices | undefined } {
+  const on = new Set<FeatureName>(opts.features ?? FEATURE_NAMES);
+  const features: Feature[] = [];
+  if (on.has('health')) features.push(healthFeature(ctx));
+  if (on.has('jobs')) features.push(jobsFeature(ctx));
+  if (on.has('host-config')) features.push(createHostConfigFeature(ctx, opts.hostConfig));
+  const fleet = on.has('fleet') ? createFleetFeature(ctx, opts.fleet) : undefined;
+  if (fleet) features.push(fleet);
+  if (on.has('actions')) {
+    if (!fleet) throw new Error('the actions feature needs the fleet feature');
+    features.push(createActionsFeature(ctx, fleet.services));
+  }
+  return { features, fleet: fleet?.services };
 }
 
 /** Builds the whole control service without listening: used by main.ts and by tests alike. */
@@ -48,7 +84,10 @@ export async function createControl(config: Config, opts: CreateControlOptions =
       log.error({ err, type }, 'event subscriber failed');
     },
   });
-  const fleet = new FleetState(hub);
+  const live = new LiveBridge(bus, hub);
+  const fleet = new FleetState(bus);
+  live.fleet(fleet);
+  const hostsRepo = new HostsRepo(db);
   const jobsRepo = new JobsRepo(db);
   const queue = new ActionQueue({
     repo: jobsRepo,
@@ -58,28 +97,31 @@ export async function createControl(config: Config, opts: CreateControlOptions =
     maxQueuedPerHost: config.ACTION_QUEUE_MAX_PER_HOST,
     onError: (err, jobId) => log.error({ err, jobId }, 'job bookkeeping failed'),
   });
-  bridgeJobs(bus, hub, () => queue.recent());
+  live.jobs(() => queue.recent());
   const ctx: ControlContext = {
     config,
     version: VERSION,
     startedAt: new Date(),
     log,
     dbState,
-    hub,
+    live,
     bus,
     fleet,
     queue,
     jobsRepo,
-    hostsRepo: new HostsRepo(db),
+    hostsRepo,
+    hosts: new HostDirectory({ fleet, hostsRepo, providers: config.LLAMA_PROVIDERS, secretsDir: config.SECRETS_DIR }),
     counters,
   };
-  const features: Feature[] = (opts.features ?? FEATURES).map((f) => f(ctx));
+  const { features, fleet: fleetServices } = compose(ctx, opts);
   const app = await buildApp({ hub, features, version: VERSION, logger: log });
   const stopping = new AbortController();
 
   return {
     app,
     ctx,
+    hub,
+    fleet: fleetServices,
     async start() {
       await prepareDb(dbState, log, stopping.signal);
       if (stopping.signal.aborted) return;

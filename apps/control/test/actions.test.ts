@@ -54,7 +54,7 @@ describe.each(backends())('actions against simulated hosts on $name', (backend: 
   it('switch returns only when the model is ready, with stages and load time; at once when already ready', async () => {
     const { sims: [sim] } = await setup();
     const frames: ServerFrame[] = [];
-    const conn = t!.control.ctx.hub.connect({ send: (d) => frames.push(ServerFrameSchema.parse(JSON.parse(d))), bufferedAmount: 0, close() {} });
+    const conn = t!.control.hub.connect({ send: (d) => frames.push(ServerFrameSchema.parse(JSON.parse(d))), bufferedAmount: 0, close() {} });
     conn.onMessage(JSON.stringify({ type: 'hello', protocol: 1 }));
     conn.onMessage(JSON.stringify({ type: 'subscribe', topics: ['jobs'] }));
 
@@ -87,7 +87,7 @@ describe.each(backends())('actions against simulated hosts on $name', (backend: 
 
     // a client that subscribes after the jobs ended still learns how they ended (snapshot)
     const late: ServerFrame[] = [];
-    const lateConn = t!.control.ctx.hub.connect({ send: (d) => late.push(ServerFrameSchema.parse(JSON.parse(d))), bufferedAmount: 0, close() {} });
+    const lateConn = t!.control.hub.connect({ send: (d) => late.push(ServerFrameSchema.parse(JSON.parse(d))), bufferedAmount: 0, close() {} });
     lateConn.onMessage(JSON.stringify({ type: 'hello', protocol: 1 }));
     lateConn.onMessage(JSON.stringify({ type: 'subscribe', topics: ['jobs'] }));
     const snap = await until(() => late.find((f) => f.type === 'snapshot' && f.topic === 'jobs'), 'the jobs snapshot');

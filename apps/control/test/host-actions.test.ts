@@ -7,9 +7,8 @@ import { startSimHost, type SimHost } from '@boocontrol/sim';
 import { PROTOCOL_VERSION, ServerFrameSchema, type JobFrame } from '@boocontrol/contracts';
 import { parseHostsFile } from '../src/actions/hosts-file';
 import { applyHostsFile } from '../src/actions/hosts-file.apply';
-import { HostActionsRepo, parseHostActions } from '../src/actions/host-actions';
+import { parseHostActions } from '../src/actions/host-actions';
 import { HostsRepo } from '../src/hosts/hosts.repo';
-import { SshSettingsRepo } from '../src/ssh/ssh-settings.repo';
 import { backends, type Backend } from './helpers/db';
 import { startTestControl } from './helpers/control';
 import { startSshd, type Sshd } from './helpers/sshd';
@@ -240,19 +239,17 @@ describe('hosts file', () => {
     const t = await backend.create();
     try {
       const hosts = new HostsRepo(t.db);
-      const repo = new HostActionsRepo(t.db);
       const deps = {
-        watch: async (h: { id: string; baseUrl: string; kind: 'llama-swap' | 'openai' }) => void (await hosts.upsertBasics({ id: h.id, label: h.id, baseUrl: h.baseUrl, kind: h.kind, source: 'config', apiKeyRef: null })),
-        ssh: new SshSettingsRepo(t.db),
-        actions: repo,
+        watch: async (h: { id: string; baseUrl: string; kind: 'llama-swap' | 'openai' }) => void (await hosts.save({ id: h.id, label: h.id, baseUrl: h.baseUrl, kind: h.kind, source: 'config', apiKeyRef: null })),
+        hosts,
         log: { info: () => undefined },
       };
       const file = (label: string) => parseHostsFile(toYaml({ hosts: [{ id: 'box', baseUrl: 'http://box:1', ssh: { host: 'box', user: 'u', identityFile: 'k', hostKey: `SHA256:${'A'.repeat(43)}` }, actions: [{ id: 'a', label, command: 'true' }] }] }));
-      const ids = async () => parseHostActions((await repo.get('box'))!.actions).map((a) => `${a.id}:${a.label}`);
+      const ids = async () => parseHostActions((await hosts.get('box'))!.actions).map((a) => `${a.id}:${a.label}`);
       await applyHostsFile(file('From file'), deps);
       expect(await ids()).toEqual(['a:From file']);
       expect((await hosts.get('box'))!.ssh).toMatchObject({ host: 'box', user: 'u', identityFile: 'k', port: 22 });
-      await repo.set('box', parseHostActions([{ id: 'b', label: 'Edited in the UI', command: 'true' }]));
+      await hosts.setActions('box', parseHostActions([{ id: 'b', label: 'Edited in the UI', command: 'true' }]));
       await applyHostsFile(file('From file'), deps); // restart, file unchanged
       expect(await ids()).toEqual(['b:Edited in the UI']);
       await applyHostsFile(file('Changed in the file'), deps); // the file changed: it wins

@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION, ServerFrameSchema, type HostSummary, type ServerFrame } from '@boocontrol/contracts';
 import { Hub, type HubSocket } from '../src/live/hub';
 import { FleetState } from '../src/fleet/fleet-state';
+import { EventBus } from '../src/events/bus';
+import { LiveBridge } from '../src/live/bridge';
 
 class FakeSocket implements HubSocket {
   frames: ServerFrame[] = [];
@@ -22,7 +24,9 @@ const host = (id: string, patch: Partial<HostSummary> = {}) => ({ id, label: id.
 
 function setup() {
   const hub = new Hub({ resyncIntervalMs: 10, maxBufferedBytes: 1000 });
-  const fleet = new FleetState(hub);
+  const bus = new EventBus();
+  const fleet = new FleetState(bus);
+  new LiveBridge(bus, hub).fleet(fleet);
   const sock = new FakeSocket();
   const conn = hub.connect(sock);
   const say = (f: unknown) => conn.onMessage(typeof f === 'string' ? f : JSON.stringify(f));

@@ -78,7 +78,7 @@ describe('gateway relaying /api/control to a real control', () => {
     ws.close(1000, 'bye');
     expect((await done).code).toBe(1000);
     // control sees the relayed socket go away
-    await expect.poll(() => control.control.ctx.hub.stats.connections, { timeout: 5000 }).toBe(0);
+    await expect.poll(() => control.control.ctx.live.stats().connections, { timeout: 5000 }).toBe(0);
   });
 
   it('answers 502 JSON and closes WS with a reason when control is down', async () => {

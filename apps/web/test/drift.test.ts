@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ControlStream, type SocketLike } from '../src/live/control-stream';
@@ -46,7 +47,8 @@ describe('contract drift: control frames through the web client', () => {
     const { fleet, queue } = t.control.ctx;
     fleet.upsert({ id: 'drift-1', label: 'Drift', kind: 'llama-swap', baseUrl: 'http://127.0.0.1:1', source: 'ui' });
     fleet.update('drift-1', { status: 'online', models: [{ id: 'm', name: 'M', description: '', state: 'ready', unlisted: false, aliases: [], contextLength: 4096, since: new Date().toISOString() }] });
-    const { job } = await queue.enqueue({ hostId: 'drift-1', jobType: 'probe', params: {}, run: async (ctx) => void ctx.log('line 1\n') });
+    queue.registry.register({ jobType: 'probe', params: z.object({}), run: async (ctx) => void ctx.log('line 1\n') });
+    const { job } = await queue.enqueue({ hostId: 'drift-1', jobType: 'probe', params: {} });
     await queue.wait(job.id, 5000);
 
     await expect.poll(() => stream.state<FleetView>('fleet')?.hosts.find((h) => h.id === 'drift-1')?.models[0]?.state, { timeout: 5000 }).toBe('ready');

@@ -1,11 +1,8 @@
-import type { FeatureFactory } from '../context';
-import { fleetServices } from '../fleet/fleet-services';
-import { SshSettingsRepo } from '../ssh/ssh-settings.repo';
+import type { ControlContext, Feature } from '../context';
+import type { FleetServices } from '../fleet/fleet-services';
 import { ActionsService } from './actions.service';
 import { registerActionJobs } from './action-jobs';
 import { registerActionRoutes } from './actions.routes';
-import { HostActionsRepo } from './host-actions';
-import { HostDirectory } from '../hosts/host-directory';
 import { loadHostsFile } from './hosts-file';
 import { applyHostsFile, type HostsFileFacts } from './hosts-file.apply';
 import { ModelResolver } from './model-resolver';
@@ -16,18 +13,10 @@ import { ActionsStatusService } from './status.service';
  * Actions (issue 5): switch / warm / unload, script actions over SSH, the agent API, the picker
  * and the hosts file. Listed after the fleet feature: it uses the host registry and logs.
  */
-export const actionsFeature: FeatureFactory = (ctx) => {
-  const fleet = fleetServices(ctx);
-  const db = ctx.dbState.db;
+export function createActionsFeature(ctx: ControlContext, fleet: FleetServices): Feature {
   const facts: HostsFileFacts = { slots: new Map(), overrides: new Map() };
-  const actionsRepo = new HostActionsRepo(db);
-  const directory = new HostDirectory({
-    fleet: ctx.fleet,
-    hostsRepo: ctx.hostsRepo,
-    providers: ctx.config.LLAMA_PROVIDERS,
-    secretsDir: ctx.config.SECRETS_DIR,
-    overrides: () => facts.overrides,
-  });
+  const directory = ctx.hosts;
+  directory.setOverrides(facts.overrides);
   const slotsOf = (id: string) => facts.slots.get(id);
   registerActionJobs(ctx.queue.registry, {
     directory,
@@ -36,7 +25,7 @@ export const actionsFeature: FeatureFactory = (ctx) => {
     logLine: (hostId, text) => fleet.logs.append(hostId, 'upstream', text),
   });
   const service = new ActionsService({ queue: ctx.queue, directory, resolver: new ModelResolver(ctx.fleet, directory) });
-  const status = new ActionsStatusService({ fleet: ctx.fleet, queue: ctx.queue, hostsRepo: ctx.hostsRepo, actionsRepo });
+  const status = new ActionsStatusService({ fleet: ctx.fleet, queue: ctx.queue, hostsRepo: ctx.hostsRepo });
   return {
     name: 'actions',
     routes(app, registry) {
@@ -52,8 +41,7 @@ export const actionsFeature: FeatureFactory = (ctx) => {
           if (fleet.registry.has(h.id)) return;
           await fleet.registry.addRuntimeHost({ id: h.id, label: h.label ?? h.id, baseUrl: h.baseUrl, kind: h.kind, source: 'config', apiKeyRef: h.apiKeyRef ?? null });
         },
-        ssh: new SshSettingsRepo(db),
-        actions: actionsRepo,
+        hosts: ctx.hostsRepo,
         log: ctx.log,
       });
       for (const [k, v] of applied.slots) facts.slots.set(k, v);
@@ -61,4 +49,4 @@ export const actionsFeature: FeatureFactory = (ctx) => {
       ctx.log.info({ hosts: file.hosts.length, path }, 'hosts file applied');
     },
   };
-};
+}

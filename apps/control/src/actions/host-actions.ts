@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { HostActionListSchema, HostActionSchema, type HostAction, type HostActionInput } from '@boocontrol/contracts';
-import type { Queryable } from '../db/db';
 import { AppError } from '../lib/errors';
 
 /** Stored actions are re-validated on read; an entry that no longer parses is skipped, not fatal. */
@@ -34,23 +33,3 @@ export function validateHostActions(input: HostActionInput[] | unknown, where = 
 
 /** Hash of an action list as the hosts file gave it: tells "file changed" from "edited in the UI". */
 export const actionsHash = (actions: HostAction[]): string => createHash('sha256').update(JSON.stringify(actions)).digest('hex');
-
-/** SQL for control_hosts.actions (and the hash of the hosts-file version last applied). */
-export class HostActionsRepo {
-  constructor(private readonly db: Queryable) {}
-
-  async get(hostId: string): Promise<{ actions: unknown[]; fileHash: string | null } | undefined> {
-    const r = await this.db.query<{ actions: unknown[]; actions_file_hash: string | null }>('SELECT actions, actions_file_hash FROM control_hosts WHERE id = $1', [hostId]);
-    const row = r.rows[0];
-    return row ? { actions: row.actions ?? [], fileHash: row.actions_file_hash } : undefined;
-  }
-
-  /** Replaces the actions; `fileHash` is set when the hosts file is the writer. False when no such host. */
-  async set(hostId: string, actions: HostAction[], fileHash?: string): Promise<boolean> {
-    const r =
-      fileHash === undefined
-        ? await this.db.query('UPDATE control_hosts SET actions = $2, updated_at = now() WHERE id = $1', [hostId, JSON.stringify(actions)])
-        : await this.db.query('UPDATE control_hosts SET actions = $2, actions_file_hash = $3, updated_at = now() WHERE id = $1', [hostId, JSON.stringify(actions), fileHash]);
-    return r.rowCount > 0;
-  }
-}

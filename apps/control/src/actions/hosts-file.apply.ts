@@ -1,13 +1,12 @@
 import type { HostSshSettingsPatch } from '@boocontrol/contracts';
-import type { SshSettingsRepo } from '../ssh/ssh-settings.repo';
-import { actionsHash, sortActions, type HostActionsRepo } from './host-actions';
+import type { HostsRepo } from '../hosts/hosts.repo';
+import { actionsHash, sortActions } from './host-actions';
 import type { HostsFile, HostsFileHost } from './hosts-file';
 
 export interface HostsFileApplyDeps {
   /** Starts watching a host (fleet registry), unless it is already watched (LLAMA_PROVIDERS). */
   watch(h: HostsFileHost): Promise<void>;
-  ssh: SshSettingsRepo;
-  actions: HostActionsRepo;
+  hosts: HostsRepo;
   log: { info(obj: object, msg: string): void };
 }
 
@@ -34,13 +33,13 @@ export async function applyHostsFile(file: HostsFile, deps: HostsFileApplyDeps):
         ...(h.restartCmd ? { restartCmd: h.restartCmd } : {}),
         ...(h.modelsDir ? { modelsDir: h.modelsDir } : {}),
       };
-      await deps.ssh.update(h.id, patch);
+      await deps.hosts.updateSsh(h.id, patch);
     }
     const actions = sortActions(h.actions);
     const hash = actionsHash(actions);
-    const stored = await deps.actions.get(h.id);
-    if (stored && stored.fileHash !== hash) {
-      await deps.actions.set(h.id, actions, hash);
+    const stored = await deps.hosts.get(h.id);
+    if (stored && stored.actionsFileHash !== hash) {
+      await deps.hosts.setActions(h.id, actions, hash);
       deps.log.info({ host: h.id, actions: actions.length }, 'host actions applied from the hosts file');
     }
     if (h.slots) facts.slots.set(h.id, { ...h.slots });

@@ -2,14 +2,13 @@ import type { ControlStatus, HostActions, PickerEntry } from '@boocontrol/contra
 import type { FleetState } from '../fleet/fleet-state';
 import type { HostsRepo } from '../hosts/hosts.repo';
 import { AppError } from '../lib/errors';
-import { parseHostActions, sortActions, validateHostActions, type HostActionsRepo } from './host-actions';
+import { parseHostActions, sortActions, validateHostActions } from './host-actions';
 import type { ActionQueue } from '../jobs/queue';
 
 export interface StatusDeps {
   fleet: FleetState;
   queue: ActionQueue;
   hostsRepo: HostsRepo;
-  actionsRepo: HostActionsRepo;
 }
 
 /** Read models for agents and the picker, plus editing a host's script actions. */
@@ -84,7 +83,7 @@ export class ActionsStatusService {
 
   async putActions(hostId: string, input: unknown): Promise<HostActions> {
     const actions = sortActions(validateHostActions(input));
-    if (!(await this.deps.actionsRepo.set(hostId, actions))) throw new AppError('NOT_FOUND', `no host ${hostId}`);
+    if (!(await this.deps.hostsRepo.setActions(hostId, actions))) throw new AppError('NOT_FOUND', `no host ${hostId}`);
     return this.getActions(hostId);
   }
 }

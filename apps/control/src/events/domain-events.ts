@@ -1,5 +1,7 @@
-import type { JobFrame } from '@boocontrol/contracts';
+import type { HostSummary, JobFrame } from '@boocontrol/contracts';
 import type { StoredActivity } from '../activity/activity.repo';
+import type { TransitionInsert } from '../models/transitions.repo';
+import type { PerfSampleInsert } from '../perf/perf.repo';
 
 /**
  * What happens on the fleet, as the domain sees it. Producers publish these; consumers (the live
@@ -7,7 +9,15 @@ import type { StoredActivity } from '../activity/activity.repo';
  * kinds are added here so that every subscriber's `switch` stays exhaustive.
  */
 export type DomainEvent =
+  /** A host's live summary changed (status, models, in-flight, perf); `host` is the new state. */
+  | { type: 'host.changed'; host: HostSummary }
+  | { type: 'host.removed'; hostId: string }
+  /** Rows the writer committed, in commit order. */
   | { type: 'activity.stored'; rows: readonly StoredActivity[] }
+  | { type: 'transitions.stored'; rows: readonly TransitionInsert[] }
+  | { type: 'perf.stored'; rows: readonly PerfSampleInsert[] }
+  /** Log text of a host and source (`proxy`, `upstream`, `model:<id>`), batched per flush. */
+  | { type: 'log.appended'; hostId: string; source: string; topic: string; text: string }
   | { type: 'job.changed'; job: JobFrame };
 
 export type DomainEventType = DomainEvent['type'];

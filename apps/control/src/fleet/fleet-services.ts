@@ -1,7 +1,6 @@
 import type { ControlContext } from '../context';
 import { ActivityRepo } from '../activity/activity.repo';
 import { ActivityService } from '../activity/activity.service';
-import { bridgeActivity } from '../live/bridge';
 import { CapturesRepo } from '../captures/captures.repo';
 import { CapturesService } from '../captures/captures.service';
 import { DEFAULT_TIMINGS, type ConnectorTimings, type CursorStore } from '../connectors';
@@ -13,7 +12,6 @@ import { PerfRepo } from '../perf/perf.repo';
 import { PerfService } from '../perf/perf.service';
 import { RetentionService } from '../retention/retention.service';
 import { HostRegistry } from './host-registry';
-import { HostRegistryRepo } from './host-registry.repo';
 import { FleetIngest } from './ingest';
 import { PersistenceWriter } from './writer';
 
@@ -36,28 +34,14 @@ export interface FleetServices {
   perf: PerfService;
   models: ModelsService;
   retention: RetentionService;
-  repos: { activity: ActivityRepo; perf: PerfRepo; transitions: TransitionsRepo; captures: CapturesRepo; hosts: HostRegistryRepo };
+  repos: { activity: ActivityRepo; perf: PerfRepo; transitions: TransitionsRepo; captures: CapturesRepo };
 }
-
-const instances = new WeakMap<ControlContext, FleetServices>();
 
 /**
- * The fleet services of a control instance, created on first use. Other features (the demo
- * fleet, actions) call this to reach the host registry or the models list:
- *
- *   await fleetServices(ctx).registry.addRuntimeHost({ id, label, baseUrl, kind: 'llama-swap', source: 'demo' })
- *
- * Options only apply to the call that creates the instance (the fleet feature, or a test).
+ * Builds the fleet services of one control instance. Called once, by the fleet feature in the
+ * composition root (control.ts), which hands them to the features that need them (actions).
  */
-export function fleetServices(ctx: ControlContext, options: FleetOptions = {}): FleetServices {
-  const existing = instances.get(ctx);
-  if (existing) return existing;
-  const s = build(ctx, options);
-  instances.set(ctx, s);
-  return s;
-}
-
-function build(ctx: ControlContext, options: FleetOptions): FleetServices {
+export function buildFleetServices(ctx: ControlContext, options: FleetOptions = {}): FleetServices {
   const db = ctx.dbState.db;
   const cfg = ctx.config;
   const counters = ctx.counters;
@@ -67,15 +51,16 @@ function build(ctx: ControlContext, options: FleetOptions): FleetServices {
     perf: new PerfRepo(db),
     transitions: new TransitionsRepo(db),
     captures: new CapturesRepo(db),
-    hosts: new HostRegistryRepo(db),
   };
   const activity = new ActivityService(repos.activity);
-  bridgeActivity(ctx.bus, ctx.hub, activity);
+  ctx.live.activity(activity);
   const writer = new PersistenceWriter({
     activity: repos.activity,
     transitions: repos.transitions,
     perf: repos.perf,
     onActivityStored: (rows) => ctx.bus.publish({ type: 'activity.stored', rows }),
+    onTransitionsStored: (rows) => ctx.bus.publish({ type: 'transitions.stored', rows }),
+    onPerfStored: (rows) => ctx.bus.publish({ type: 'perf.stored', rows }),
     count,
     // Counters are monotonic; a gauge is kept as the difference to its last value.
     gauge: (name, value) => counters.inc(name, value - counters.get(name)),
@@ -85,7 +70,8 @@ function build(ctx: ControlContext, options: FleetOptions): FleetServices {
   // Forward references: the registry needs logs (model log streams) and logs needs the registry.
   let registry: HostRegistry | undefined;
   const logs = new LogsService({
-    hub: ctx.hub,
+    bus: ctx.bus,
+    watching: (topic) => ctx.live.watching(topic),
     ...options.logs,
     hostExists: (id) => registry?.has(id) ?? false,
     followModel: (hostId, model, signal, onText) => registry?.connector(hostId)?.followModelLog?.(model, signal, onText),
@@ -93,14 +79,15 @@ function build(ctx: ControlContext, options: FleetOptions): FleetServices {
   const ingest = new FleetIngest({ fleet: ctx.fleet, write: (items) => writer.enqueueMany(items), log: (h, src, text, history) => logs.append(h, src, text, history) });
   const cursors: CursorStore = {
     async load(hostId) {
-      const epoch = await repos.hosts.epochOf(hostId);
+      const epoch = await ctx.hostsRepo.epochOf(hostId);
       const last = await repos.activity.lastOf(hostId, epoch);
       return { epoch, lastId: last?.upstreamId ?? null, lastFingerprint: last ? fingerprint(last) : null };
     },
     bumpEpoch: (hostId) => ctx.hostsRepo.bumpEpoch(hostId),
   };
+  ctx.live.logs(logs);
   registry = new HostRegistry({
-    repo: repos.hosts,
+    repo: ctx.hostsRepo,
     fleet: ctx.fleet,
     cursors,
     providers: cfg.LLAMA_PROVIDERS,

@@ -1,27 +1,19 @@
 import type { HostSummary } from '@boocontrol/contracts';
-import type { Hub } from '../live/hub';
+import type { EventBus } from '../events/bus';
 
 export type HostInit = Pick<HostSummary, 'id' | 'label' | 'kind' | 'baseUrl' | 'source'> & Partial<HostSummary>;
 
 /**
  * The authoritative live view of the fleet, in memory. Connectors write here; every change is
- * published on `fleet` and `host:<id>` after the state is updated, so a snapshot taken later
- * already contains it (hub seq semantics depend on that order).
+ * published as `host.changed` / `host.removed` after the state is updated, so a snapshot taken
+ * later already contains it (the live stream's seq semantics depend on that order).
  */
 export class FleetState {
   private readonly hosts = new Map<string, HostSummary>();
   /** Hosts whose publish is deferred (coalesced updates): id → timer. */
   private readonly pending = new Map<string, NodeJS.Timeout>();
 
-  constructor(private readonly hub: Hub) {
-    hub.register('fleet', { snapshot: () => ({ hosts: this.list() }) });
-    hub.register('host', {
-      snapshot: (topic) => {
-        const host = this.hosts.get(topic.slice('host:'.length));
-        return host ? { host } : undefined;
-      },
-    });
-  }
+  constructor(private readonly bus: EventBus) {}
 
   list(): HostSummary[] {
     return [...this.hosts.values()].sort((a, b) => a.id.localeCompare(b.id));
@@ -93,8 +85,7 @@ export class FleetState {
     if (t) clearTimeout(t);
     this.pending.delete(id);
     if (!this.hosts.delete(id)) return;
-    this.hub.publish('fleet', { kind: 'removed', hostId: id });
-    this.hub.publish(`host:${id}`, { kind: 'removed', hostId: id });
+    this.bus.publish({ type: 'host.removed', hostId: id });
   }
 
   counts(): { total: number; online: number } {
@@ -109,7 +100,6 @@ export class FleetState {
       clearTimeout(t);
       this.pending.delete(host.id);
     }
-    this.hub.publish('fleet', { kind: 'host', host });
-    this.hub.publish(`host:${host.id}`, { kind: 'host', host });
+    this.bus.publish({ type: 'host.changed', host });
   }
 }

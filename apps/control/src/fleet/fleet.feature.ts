@@ -1,11 +1,11 @@
-import type { FeatureFactory } from '../context';
+import type { ControlContext, Feature } from '../context';
 import { demoFleetEnabled } from '../config';
 import { startDemoFleet, type DemoFleet } from '../demo/demo-fleet';
 import { registerActivityRoutes } from '../activity/activity.routes';
 import { registerLogRoutes } from '../logs/logs.routes';
 import { registerModelRoutes } from '../models/models.routes';
 import { registerPerfRoutes } from '../perf/perf.routes';
-import { fleetServices, type FleetOptions } from './fleet-services';
+import { buildFleetServices, type FleetOptions, type FleetServices } from './fleet-services';
 import { registerHostRoutes } from './hosts.routes';
 import { HostsService } from './hosts.service';
 
@@ -13,13 +13,19 @@ import { HostsService } from './hosts.service';
  * The live fleet: host registry and connectors, persistence writer, retention, and the hosts,
  * activity, perf, logs and models APIs. Options exist for tests (fast timings).
  */
-export function createFleetFeature(options: FleetOptions = {}): FeatureFactory {
-  return (ctx) => {
-    const s = fleetServices(ctx, options);
+export interface FleetFeature extends Feature {
+  /** Provided to the features composed after it (actions) and to tests. */
+  services: FleetServices;
+}
+
+export function createFleetFeature(ctx: ControlContext, options: FleetOptions = {}): FleetFeature {
+  {
+    const s = buildFleetServices(ctx, options);
     const hosts = new HostsService(ctx.fleet, s.registry);
     let demo: DemoFleet | undefined;
     return {
       name: 'fleet',
+      services: s,
       routes(app, registry) {
         registerHostRoutes(app, registry, hosts);
         registerActivityRoutes(app, registry, s.activity, s.captures);
@@ -49,7 +55,5 @@ export function createFleetFeature(options: FleetOptions = {}): FeatureFactory {
         ctx.fleet.close();
       },
     };
-  };
+  }
 }
-
-export const fleetFeature: FeatureFactory = createFleetFeature();

@@ -1,13 +1,11 @@
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import type { LlamaProvider, ProviderKind } from '@boocontrol/contracts';
 import { createConnector, type Connector, type ConnectorLogger, type ConnectorTimings, type CursorStore, type HostEvent } from '../connectors';
 import { AppError } from '../lib/errors';
 import type { FleetState } from './fleet-state';
-import type { HostRegistryRepo, HostSource, RegistryRow } from './host-registry.repo';
+import type { HostRecord, HostSource, HostsRepo } from '../hosts/hosts.repo';
+import { readSecret, SECRET_REF } from '../hosts/secrets';
 
-/** A secret reference is a plain file name under secrets/: no paths, no dot files. */
-export const SECRET_REF = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+type RegistryRow = HostRecord;
 
 export interface HostSpec {
   id: string;
@@ -30,7 +28,7 @@ interface Entry {
 }
 
 export interface HostRegistryDeps {
-  repo: HostRegistryRepo;
+  repo: HostsRepo;
   fleet: FleetState;
   cursors: CursorStore;
   providers: LlamaProvider[];
@@ -144,7 +142,7 @@ export class HostRegistry {
     let apiKey = spec.apiKey ?? null;
     if (apiKey === null && spec.apiKeyRef) {
       try {
-        apiKey = await this.readSecret(spec.apiKeyRef);
+        apiKey = await readSecret(this.deps.secretsDir, spec.apiKeyRef);
       } catch (err) {
         if (!opts.lenientSecret) throw err;
         this.deps.log.warn({ host: spec.id, apiKeyRef: spec.apiKeyRef }, 'API key file missing; watching the host without a key');
@@ -181,16 +179,5 @@ export class HostRegistry {
     this.entries.delete(id);
     e.ac.abort();
     await e.run;
-  }
-
-  private async readSecret(ref: string): Promise<string> {
-    try {
-      const text = await readFile(resolve(this.deps.secretsDir, ref), 'utf8');
-      const key = text.trim();
-      if (!key) throw new Error('empty');
-      return key;
-    } catch {
-      throw new AppError('VALIDATION', `API key file secrets/${ref} is missing or empty`);
-    }
   }
 }

@@ -15,6 +15,8 @@ export interface WriterDeps {
   perf: PerfRepo;
   /** Rows that were new (not duplicates), after they are stored: they go out live. */
   onActivityStored(rows: StoredActivity[]): void;
+  onTransitionsStored?(rows: TransitionInsert[]): void;
+  onPerfStored?(rows: PerfSampleInsert[]): void;
   count(name: string, by?: number): void;
   gauge(name: string, value: number): void;
   log: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
@@ -179,7 +181,13 @@ export class PersistenceWriter {
       this.deps.count('writer.activity.duplicates', activity.length - stored.length);
       if (stored.length > 0) this.deps.onActivityStored(stored);
     }
-    if (transitions.length > 0) this.written.transition += await this.deps.transitions.insertMany(transitions);
-    if (perf.length > 0) this.written.perf += await this.deps.perf.insertSamples(perf);
+    if (transitions.length > 0) {
+      this.written.transition += await this.deps.transitions.insertMany(transitions);
+      this.deps.onTransitionsStored?.(transitions);
+    }
+    if (perf.length > 0) {
+      this.written.perf += await this.deps.perf.insertSamples(perf);
+      this.deps.onPerfStored?.(perf);
+    }
   }
 }

@@ -21,7 +21,7 @@ export const healthFeature: FeatureFactory = (ctx) => ({
           uptimeS: Math.round((Date.now() - ctx.startedAt.getTime()) / 1000),
           db: { backend: ctx.dbState.db.backend, ok: ctx.dbState.ok, ...(ctx.dbState.error ? { error: ctx.dbState.error } : {}) },
           hosts,
-          counters: { ...ctx.counters.toJSON(), 'ws.deltasDropped': ctx.hub.stats.deltasDropped, 'ws.connections': ctx.hub.stats.connections },
+          counters: { ...ctx.counters.toJSON(), 'ws.deltasDropped': ctx.live.stats().deltasDropped, 'ws.connections': ctx.live.stats().connections },
         };
         return body;
       },

@@ -1,9 +1,8 @@
-import { readFile, realpath } from 'node:fs/promises';
-import { relative, resolve } from 'node:path';
 import type { HostAction, LlamaProvider, ProviderKind } from '@boocontrol/contracts';
 import type { FleetState } from '../fleet/fleet-state';
 import type { HostRecord, HostsRepo } from './hosts.repo';
 import { parseHostActions } from '../actions/host-actions';
+import { readSecretOrNull } from './secrets';
 
 /** Everything an action needs to know about a host. `apiKey` is never logged or returned. */
 export interface ActionHost {
@@ -23,30 +22,38 @@ export interface HostDirectoryDeps {
   hostsRepo: HostsRepo;
   providers: LlamaProvider[];
   secretsDir: string;
-  /** Per-host overrides from the hosts file (healthCheckTimeoutS). */
-  overrides?: () => Map<string, { healthCheckTimeoutS?: number | undefined }>;
 }
 
+type Overrides = Map<string, { healthCheckTimeoutS?: number | undefined }>;
+
 /**
- * Where actions find a host: the live fleet (demo hosts and every watched host), the stored row
- * (SSH settings, script actions, API key file reference) and LLAMA_PROVIDERS (inline API keys).
+ * The one place that resolves a host for whoever acts on it (actions, config edits, benches,
+ * the gateway): the live fleet (demo hosts and every watched host), the stored row (SSH
+ * settings, script actions, API key file reference) and LLAMA_PROVIDERS (inline API keys).
  */
 export class HostDirectory {
+  private overrides: Overrides = new Map();
+
   constructor(private readonly deps: HostDirectoryDeps) {}
+
+  /** Per-host facts from the hosts file that have no column (healthCheckTimeoutS). */
+  setOverrides(overrides: Overrides): void {
+    this.overrides = overrides;
+  }
 
   async get(id: string): Promise<ActionHost | undefined> {
     const live = this.deps.fleet.get(id);
     const record = await this.deps.hostsRepo.get(id);
     const provider = this.deps.providers.find((p) => p.id === id);
     if (!live && !record && !provider) return undefined;
-    const apiKey = provider?.apiKey ?? (await this.readKey(record?.apiKeyRef ?? null));
+    const apiKey = provider?.apiKey ?? (await readSecretOrNull(this.deps.secretsDir, record?.apiKeyRef ?? null));
     return {
       id,
       label: live?.label ?? record?.label ?? provider?.label ?? id,
       kind: live?.kind ?? record?.kind ?? provider?.kind ?? 'llama-swap',
       baseUrl: (live?.baseUrl ?? record?.baseUrl ?? provider?.baseUrl ?? '').replace(/\/+$/, ''),
       apiKey,
-      healthCheckTimeoutS: this.deps.overrides?.().get(id)?.healthCheckTimeoutS ?? 120,
+      healthCheckTimeoutS: this.overrides.get(id)?.healthCheckTimeoutS ?? 120,
       record,
       actions: parseHostActions(record?.actions ?? []),
     };
@@ -57,18 +64,5 @@ export class HostDirectory {
     const ids = new Set(this.deps.fleet.list().map((h) => h.id));
     for (const r of await this.deps.hostsRepo.list()) ids.add(r.id);
     return [...ids].sort();
-  }
-
-  /** Reads an API key file under the secrets dir; null when there is none (never throws). */
-  private async readKey(ref: string | null): Promise<string | null> {
-    if (!ref || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(ref)) return null;
-    try {
-      const root = await realpath(resolve(this.deps.secretsDir));
-      const file = await realpath(resolve(root, ref));
-      if (relative(root, file).startsWith('..')) return null;
-      return (await readFile(file, 'utf8')).trim() || null;
-    } catch {
-      return null;
-    }
   }
 }

@@ -1,4 +1,4 @@
-import type { Hub } from '../live/hub';
+import type { EventBus } from '../events/bus';
 import { LogBuffer } from './log-buffer';
 
 /** `proxy` and `upstream` come over the event stream; `model:<id>` is followed on demand. */
@@ -6,7 +6,9 @@ export const LOG_SOURCES = ['proxy', 'upstream'] as const;
 const MODEL_PREFIX = 'model:';
 
 export interface LogsServiceOptions {
-  hub: Hub;
+  bus: EventBus;
+  /** Whether anyone watches a topic: per-model streams nobody watches are closed. */
+  watching(topic: string): boolean;
   /** Per host × source (default 512 Ki characters). */
   maxChars?: number;
   /** How much a new subscriber gets in its snapshot. */
@@ -51,7 +53,6 @@ export class LogsService {
     // 512 Ki characters per host × source: 20 MiB for a 20-host fleet's proxy and upstream logs
     this.maxChars = opts.maxChars ?? 512 * 1024;
     this.snapshotChars = opts.snapshotChars ?? 256 * 1024;
-    opts.hub.register('logs', { snapshot: (topic) => this.snapshot(topic) });
     this.timer = setInterval(() => this.flush(), opts.flushEveryMs ?? 100);
     this.timer.unref();
     this.sweeper = setInterval(() => this.sweepFollowers(), 15_000);
@@ -117,7 +118,8 @@ export class LogsService {
     return b;
   }
 
-  private snapshot(topic: string): { hostId: string; source: string; text: string } | undefined {
+  /** What a new subscriber of a log topic gets first. */
+  snapshot(topic: string): { hostId: string; source: string; text: string } | undefined {
     const p = parseLogTopic(topic);
     if (!p || !this.opts.hostExists(p.hostId)) return undefined;
     if (p.source.startsWith(MODEL_PREFIX)) {
@@ -147,7 +149,7 @@ export class LogsService {
   private sweepFollowers(): void {
     const now = Date.now();
     for (const [topic, f] of this.followers) {
-      if (this.opts.hub.hasSubscribers(topic)) {
+      if (this.opts.watching(topic)) {
         f.idleSince = null;
         continue;
       }
@@ -168,6 +170,7 @@ export class LogsService {
     if (text === undefined) return;
     this.pending.delete(topic);
     this.buffer(topic).append(text);
-    if (this.opts.hub.hasSubscribers(topic)) this.opts.hub.publish(topic, { kind: 'append', text });
+    const parsed = parseLogTopic(topic);
+    if (parsed) this.opts.bus.publish({ type: 'log.appended', hostId: parsed.hostId, source: parsed.source, topic, text });
   }
 }

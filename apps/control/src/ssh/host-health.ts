@@ -1,5 +1,3 @@
-import { readFile, realpath } from 'node:fs/promises';
-import { relative, resolve } from 'node:path';
 import { HostHttp } from '../connectors/http';
 import { sleep } from '../lib/backoff';
 
@@ -49,18 +47,4 @@ export async function waitForHealthy(baseUrl: string, opts: HealthWaitOptions): 
     await sleep(opts.intervalMs ?? 500, opts.signal);
   }
   return { ok: false, reason: `not healthy within ${opts.timeoutMs} ms (last: ${last})`, elapsedMs: Date.now() - started };
-}
-
-/** The host's API key when its apiKeyRef names a file inside the secrets dir; null otherwise. */
-export async function apiKeyFromSecrets(secretsDir: string, ref: string | null): Promise<string | null> {
-  if (!ref || !/^[A-Za-z0-9._-]+$/.test(ref) || ref.includes('..')) return null;
-  try {
-    const root = await realpath(resolve(secretsDir));
-    const file = await realpath(resolve(root, ref));
-    const rel = relative(root, file);
-    if (rel.startsWith('..')) return null;
-    return (await readFile(file, 'utf8')).trim() || null;
-  } catch {
-    return null;
-  }
 }

@@ -13,13 +13,12 @@ import {
   PullBodySchema,
   IdempotencyHeadersSchema,
 } from '@boocontrol/contracts';
-import type { ControlContext, Feature, FeatureFactory } from '../context';
+import type { ControlContext, Feature } from '../context';
 import { route } from '../http/route';
 import { ConfigEditService } from './config-edit.service';
-import { apiKeyFromSecrets, waitForHealthy } from './host-health';
+import { waitForHealthy } from './host-health';
 import { ModelPullService } from './model-pull.service';
 import { remoteOps } from './remote-ops';
-import { SshSettingsRepo } from './ssh-settings.repo';
 import { SshSettingsService } from './ssh-settings.service';
 import { runnerFor } from './ssh-target';
 
@@ -42,7 +41,7 @@ export function hostConfigServices(ctx: ControlContext, opts: HostConfigFeatureO
   const getHost = (id: string) => ctx.hostsRepo.get(id);
   const secretsDir = ctx.config.SECRETS_DIR;
   return {
-    settings: new SshSettingsService({ getHost, repo: new SshSettingsRepo(ctx.dbState.db), secretsDir }),
+    settings: new SshSettingsService({ hosts: ctx.hostsRepo, secretsDir }),
     config: new ConfigEditService({
       getHost,
       queue: ctx.queue,
@@ -58,8 +57,8 @@ export function hostConfigServices(ctx: ControlContext, opts: HostConfigFeatureO
           timeoutMs: opts.healthTimeoutMs ?? 60_000,
           ...(opts.healthIntervalMs ? { intervalMs: opts.healthIntervalMs } : {}),
           signal,
-          // The same key the fleet uses: inline in LLAMA_PROVIDERS, else the file apiKeyRef names.
-          apiKey: ctx.config.LLAMA_PROVIDERS.find((p) => p.id === host.id)?.apiKey ?? (await apiKeyFromSecrets(secretsDir, host.apiKeyRef)),
+          // The same key the fleet and actions use: the host directory resolves it.
+          apiKey: (await ctx.hosts.get(host.id))?.apiKey ?? null,
         }),
     }),
     pull: new ModelPullService({
@@ -72,9 +71,8 @@ export function hostConfigServices(ctx: ControlContext, opts: HostConfigFeatureO
 }
 
 /** REST for host SSH settings, config editing and model pulls (issue 6). Handlers stay thin. */
-export const createHostConfigFeature =
-  (opts: HostConfigFeatureOptions = {}): FeatureFactory =>
-  (ctx): Feature => {
+export function createHostConfigFeature(ctx: ControlContext, opts: HostConfigFeatureOptions = {}): Feature {
+  {
     const svc = hostConfigServices(ctx, opts);
     const base = '/api/control/hosts/:id';
     const tags = ['host-config'];
@@ -177,6 +175,5 @@ export const createHostConfigFeature =
         });
       },
     };
-  };
-
-export const hostConfigFeature: FeatureFactory = createHostConfigFeature();
+  }
+}

@@ -1,14 +1,12 @@
 import { isAbsolute, relative, resolve } from 'node:path';
 import type { HostSshSettings, HostSshSettingsPatch } from '@boocontrol/contracts';
-import type { HostRecord } from '../hosts/hosts.repo';
+import type { HostRecord, HostsRepo } from '../hosts/hosts.repo';
 import { AppError } from '../lib/errors';
 import { parsePinnedHostKey } from './host-key';
-import type { SshSettingsRepo } from './ssh-settings.repo';
 import { sshSettingsOf } from './ssh-target';
 
 export interface SshSettingsDeps {
-  getHost(id: string): Promise<HostRecord | undefined>;
-  repo: SshSettingsRepo;
+  hosts: HostsRepo;
   secretsDir: string;
 }
 
@@ -33,12 +31,12 @@ export class SshSettingsService {
     }
     const hostKey = patch.ssh?.hostKey;
     if (hostKey) parsePinnedHostKey(hostKey);
-    if (!(await this.deps.repo.update(hostId, patch))) throw new AppError('NOT_FOUND', `no host ${hostId}`);
+    if (!(await this.deps.hosts.updateSsh(hostId, patch))) throw new AppError('NOT_FOUND', `no host ${hostId}`);
     return sshSettingsOf(await this.host(hostId));
   }
 
   private async host(id: string): Promise<HostRecord> {
-    const host = await this.deps.getHost(id);
+    const host = await this.deps.hosts.get(id);
     if (!host) throw new AppError('NOT_FOUND', `no host ${id}`);
     return host;
   }

@@ -1,10 +1,7 @@
 import { startSimHost, type SimConfig, type SimHost, type SimHostOptions } from '@boocontrol/sim';
 import type { Db } from '../../src/db/db';
 import { createControl, type Control } from '../../src/control';
-import { createFleetFeature } from '../../src/fleet/fleet.feature';
-import type { FleetOptions } from '../../src/fleet/fleet-services';
-import { fleetServices } from '../../src/fleet/fleet-services';
-import { healthFeature } from '../../src/health/health.routes';
+import type { FleetOptions, FleetServices } from '../../src/fleet/fleet-services';
 import { silentLogger, testConfig } from './control';
 
 /** Fast timings so fault tests finish in seconds; the logic is the same as production. */
@@ -45,13 +42,17 @@ export async function startFleetControl(db: Db, providers: Provider[], opts: Fle
   const control = await createControl(testConfig({ LLAMA_PROVIDERS: JSON.stringify(providers), ...env }), {
     db: keepOpen,
     logger: silentLogger(),
-    features: [healthFeature, createFleetFeature(opts)],
+    features: ['health', 'fleet'],
+    fleet: opts,
   });
   await control.start();
   return control;
 }
 
-export const services = (c: Control) => fleetServices(c.ctx);
+export const services = (c: Control): FleetServices => {
+  if (!c.fleet) throw new Error('this control runs without the fleet feature');
+  return c.fleet;
+};
 
 export async function waitFor<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 20_000, everyMs = 50): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;

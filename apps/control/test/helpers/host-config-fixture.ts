@@ -5,8 +5,6 @@ import { fileURLToPath } from 'node:url';
 import { JobFrameSchema, PROTOCOL_VERSION, type Job, type JobFrame } from '@boocontrol/contracts';
 import { startSimHost, type SimHost } from '@boocontrol/sim';
 import type { Control } from '../../src/control';
-import { jobsFeature } from '../../src/jobs/jobs.routes';
-import { createHostConfigFeature } from '../../src/ssh/ssh-config.routes';
 import type { Backend } from './db';
 import { startTestControl } from './control';
 import { startSshd, type Sshd } from './sshd';
@@ -110,11 +108,11 @@ export async function startConfigControl(backend: Backend, fx: HostConfigFixture
   const t = await startTestControl(
     backend,
     { ...opts.env, SECRETS_DIR: fx.secretsDir },
-    { features: [jobsFeature, createHostConfigFeature({ healthTimeoutMs: opts.healthTimeoutMs ?? 4_000, healthIntervalMs: 100 })] },
+    { features: ['jobs', 'host-config'], hostConfig: { healthTimeoutMs: opts.healthTimeoutMs ?? 4_000, healthIntervalMs: 100 } },
   );
   const { control } = t;
   for (const id of ['gpu-shell', 'gpu-wrapper']) {
-    await control.ctx.hostsRepo.upsertBasics({ id, label: id, baseUrl: fx.sim.url, kind: 'llama-swap', source: 'ui', apiKeyRef: null });
+    await control.ctx.hostsRepo.save({ id, label: id, baseUrl: fx.sim.url, kind: 'llama-swap', source: 'ui', apiKeyRef: null });
   }
   await configureSshHost(control, fx, 'gpu-shell', 'shell');
   await configureSshHost(control, fx, 'gpu-wrapper', 'wrapper');
@@ -143,7 +141,7 @@ async function patch(control: Control, id: string, body: unknown): Promise<void>
 /** Subscribes to the live `jobs` topic like a browser would, and keeps every frame. */
 export function watchJobs(control: Control) {
   const frames: JobFrame[] = [];
-  const conn = control.ctx.hub.connect({
+  const conn = control.hub.connect({
     bufferedAmount: 0,
     close: () => undefined,
     send(data: string) {
