@@ -250,7 +250,7 @@ export class HostCore {
     this.perf.reset();
     this.activeProfile = null;
     this.rt = this.buildRuntime(normalizeConfig(this.rt.cfg.raw));
-    this.perf.sample();
+    this.perf.start();
     this.log('info', `llama-swap listening (simulated ${this.version})`);
   }
 
