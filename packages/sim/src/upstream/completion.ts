@@ -118,8 +118,14 @@ export function runCompletion(s: UpstreamServer, kind: CompletionKind, req: Upst
 
   let handle: PacerHandle | null = null;
   let done = false;
+  let released = false;
+  const release = (tokens: string[]): void => {
+    if (released) return;
+    released = true;
+    s.releaseSlot(slot, tokens);
+  };
   const finishLog = (status: number): void => {
-    s.storeSlot(slot, [...prompt, ...words]);
+    release([...prompt, ...words]);
     const t = timingsOf(gen);
     writeChunked(
       { write: (c: string) => s.log(c) },
@@ -132,6 +138,8 @@ export function runCompletion(s: UpstreamServer, kind: CompletionKind, req: Upst
   };
   const exchange: UpstreamExchange = {
     cut: () => {
+      // a cancelled task leaves its processed prompt in the slot
+      release([...prompt]);
       done = true;
       handle?.cancel();
     },

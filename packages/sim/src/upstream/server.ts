@@ -10,6 +10,7 @@ import { embedVector, promptWords } from '../text';
 import { upstreamLine } from '../logs';
 import type { UpstreamExchange, UpstreamRequest, UpstreamWriter } from './types';
 import { N_SLOTS, modelsBody, propsBody, slotsBody } from './info';
+import { SlotCache } from './slots';
 import { bodyHeaders } from './headers';
 import { runCompletion } from './completion';
 
@@ -34,16 +35,9 @@ function err(status: number, type: string, message: string): string {
   return JSON.stringify({ error: { code: status, message, type } });
 }
 
-function commonPrefix(a: readonly string[], b: readonly string[]): number {
-  const n = Math.min(a.length, b.length);
-  let i = 0;
-  while (i < n && a[i] === b[i]) i++;
-  return i;
-}
-
 export class UpstreamServer {
   ready = false;
-  private slots: string[][] = [];
+  private readonly cache = new SlotCache();
   private task = 0;
   private readonly rng: Rng;
 
@@ -138,24 +132,14 @@ export class UpstreamServer {
     return { cut: () => undefined };
   }
 
-  /** Picks the slot whose cached tokens share the longest prefix with the prompt (llama.cpp's LCP slot selection). */
-  takeSlot(prompt: string[]): { slot: number; cached: number } {
-    let best = 0;
-    let cached = -1;
-    for (let i = 0; i < N_SLOTS; i++) {
-      const s = this.slots[i];
-      const c = s ? commonPrefix(s, prompt) : 0;
-      if (c > cached) {
-        cached = c;
-        best = i;
-      }
-    }
-    return { slot: best, cached: Math.max(0, cached) };
+  /** Claims the slot a prompt goes to, and how much of it that slot has cached. */
+  takeSlot(prompt: readonly string[]): { slot: number; cached: number } {
+    return this.cache.take(prompt);
   }
 
-  /** What a slot holds once its request is done: the prompt and the generated tokens. */
-  storeSlot(slot: number, tokens: string[]): void {
-    this.slots[slot] = tokens;
+  /** Frees a slot; it caches `tokens` (what it processed) from now on. */
+  releaseSlot(slot: number, tokens: string[]): void {
+    this.cache.release(slot, tokens);
   }
 
   nextTask(): number {
