@@ -84,11 +84,8 @@ export class VarianceSource {
     const jitter = clamp01(v.speedJitter ?? 0);
     const slowChance = clamp01(v.slowChance ?? 0);
     if (jitter === 0 && slowChance === 0) return NOMINAL;
-    let r = this.streams.get(model);
-    if (!r) {
-      r = new Rng(hashString(`variance\u0000${model}`, this.seed));
-      this.streams.set(model, r);
-    }
+    const r = this.streams.get(model) ?? new Rng(hashString(`variance\u0000${model}`, this.seed));
+    this.streams.set(model, r);
     // triangular in (-1, 1): most requests near nominal, few at the edges
     const tri = (): number => r.next() + r.next() - 1;
     const promptSpeed = 1 + jitter * tri();

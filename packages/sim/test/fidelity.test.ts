@@ -148,6 +148,12 @@ describe('captured response headers', () => {
     expect(Buffer.from(cap.resp_body, 'base64').toString()).toBe(text);
     // Go's encoding/json writes header maps with sorted keys
     expect(Object.keys(cap.req_headers)).toEqual([...Object.keys(cap.req_headers)].sort());
+    // the capture route itself: a plain llama-swap /api/* answer (Date and length, no CORS header)
+    const route = await fetch(`${h.url}/api/captures/1`, { headers: { Origin: 'http://cockpit.test' } });
+    const routeBody = await route.text();
+    expect(route.headers.get('content-length')).toBe(String(Buffer.byteLength(routeBody)));
+    expect(Number.isNaN(Date.parse(route.headers.get('date') ?? ''))).toBe(false);
+    expect(route.headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('streamed: no Content-Length (chunked), and an empty Access-Control-Allow-Origin without an Origin', async () => {

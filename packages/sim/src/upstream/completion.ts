@@ -12,6 +12,7 @@ import type { Generation } from './shapes';
 import { bodyHeaders, streamHeaders } from './headers';
 import { ScheduleError, schedulePlan, speedPlan, stepFor } from './plan';
 import type { TokenPlan } from './plan';
+import type { SimScheduleStep } from '../timing';
 
 export type CompletionKind = 'chat' | 'oai' | 'native';
 
@@ -50,7 +51,7 @@ export function runCompletion(s: UpstreamServer, kind: CompletionKind, req: Upst
   const stream = body.stream === true;
 
   // a schedule fixes the timing (and optionally the length); otherwise speeds, variance and faults
-  let step = null;
+  let step: SimScheduleStep | null = null;
   let index = 0;
   if (m.schedule) {
     index = env.schedules.nextIndex(m.id);
