@@ -60,7 +60,17 @@ if (values.load) {
     ...(h.config.apiKeys[0] ? { apiKey: h.config.apiKeys[0] } : {}),
     models: [...h.config.models.values()].filter((m) => !m.unlisted).map((m) => ({ id: m.id, kind: m.embedding ? ('embedding' as const) : ('chat' as const) })),
   }));
-  load = createLoadGenerator({ targets, rate: Number(values['load-rate']), concurrency: 8, promptTokens: [20, 400], maxTokens: [16, 256], seed, stream: true });
+  load = createLoadGenerator({
+    targets,
+    rate: Number(values['load-rate']),
+    concurrency: 8,
+    promptTokens: [20, 400],
+    maxTokens: [16, 256],
+    seed,
+    stream: true,
+    // shared system prompts and follow-ups, so the prompt cache is exercised as by real clients
+    conversations: { systemPrompts: 2, systemTokens: [80, 300], followUp: 0.5, maxTurns: 4 },
+  });
   load.start();
   console.log(`[sim] load generator running at ${values['load-rate']} req/s`);
 }

@@ -3,8 +3,15 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { NormalizedModel, SimCapabilities, SimConfig, SimGroupConfig, SimProfileConfig } from './types';
+import type { SimSchedule, SimVariance } from './timing';
+import { ScheduleError, checkStep } from './upstream/plan';
 
 export const DEFAULT_GROUP = '(default)';
+
+/** A config the simulator cannot serve: bad types, unknown group members, duplicate aliases… */
+export class SimConfigError extends Error {
+  override readonly name = 'SimConfigError';
+}
 
 export interface NormalizedGroup {
   id: string;
@@ -44,6 +51,17 @@ const capsSchema = z
   })
   .loose();
 
+export const varianceSchema = z
+  .object({
+    speedJitter: z.number().min(0).max(1).optional(),
+    slowChance: z.number().min(0).max(1).optional(),
+    slowFactor: z.number().min(1).optional(),
+  })
+  .loose();
+
+// steps are checked by checkStep (shared with schedule functions, whose results are only known per request)
+const scheduleSchema = z.union([z.custom<(i: number) => unknown>((v) => typeof v === 'function', 'a function'), z.array(z.unknown()).min(1), z.record(z.string(), z.unknown())]);
+
 const modelSchema = z
   .object({
     name: z.string().optional(),
@@ -64,6 +82,9 @@ const modelSchema = z
     embedding: z.boolean().optional(),
     embeddingDim: z.number().int().positive().optional(),
     failLoad: z.boolean().optional(),
+    llamaServer: z.enum(['legacy', 'current', 'newest']).optional(),
+    variance: varianceSchema.optional(),
+    schedule: scheduleSchema.optional(),
   })
   .loose();
 
@@ -121,7 +142,7 @@ export function parseConfigInput(input: SimConfig | string | undefined): SimConf
 export function normalizeConfig(input: SimConfig | string | undefined): NormalizedConfig {
   const raw = parseConfigInput(input);
   const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) throw new Error(`invalid sim config: ${z.prettifyError(parsed.error)}`);
+  if (!parsed.success) throw new SimConfigError(`invalid sim config: ${z.prettifyError(parsed.error)}`);
   const c = parsed.data;
 
   const groupsIn: Record<string, SimGroupConfig> = c.routing?.router?.settings?.groups ?? c.groups ?? {};
@@ -131,7 +152,7 @@ export function normalizeConfig(input: SimConfig | string | undefined): Normaliz
     const members = g.members ?? [];
     for (const m of members) {
       const prev = modelToGroup.get(m);
-      if (prev !== undefined) throw new Error(`model "${m}" is in multiple groups: "${prev}" and "${gid}"`);
+      if (prev !== undefined) throw new SimConfigError(`model "${m}" is in multiple groups: "${prev}" and "${gid}"`);
       modelToGroup.set(m, gid);
     }
     groups.set(gid, {
@@ -175,22 +196,25 @@ export function normalizeConfig(input: SimConfig | string | undefined): Normaliz
       embeddingDim: m.embeddingDim ?? 384,
       failLoad: m.failLoad ?? false,
       group,
+      llamaServer: m.llamaServer ?? null,
+      variance: (m.variance as SimVariance | undefined) ?? null,
+      schedule: checkedSchedule(id, m.schedule),
     };
     models.set(id, nm);
     for (const a of nm.aliases) {
-      if (aliases.has(a) || c.models[a] !== undefined) throw new Error(`duplicate alias "${a}"`);
+      if (aliases.has(a) || c.models[a] !== undefined) throw new SimConfigError(`duplicate alias "${a}"`);
       aliases.set(a, id);
     }
   }
   for (const [gid, g] of groups) {
-    for (const mem of g.members) if (!models.has(mem)) throw new Error(`group "${gid}" member "${mem}" is not a configured model`);
+    for (const mem of g.members) if (!models.has(mem)) throw new SimConfigError(`group "${gid}" member "${mem}" is not a configured model`);
   }
   if (ungrouped.length > 0) {
     groups.set(DEFAULT_GROUP, { id: DEFAULT_GROUP, swap: true, exclusive: true, persistent: false, members: ungrouped });
   }
 
   const apiKeys = (c.apiKeys ?? []).filter((k) => k.length > 0);
-  for (const k of apiKeys) if (/\s/.test(k)) throw new Error('apiKeys must not contain spaces');
+  for (const k of apiKeys) if (/\s/.test(k)) throw new SimConfigError('apiKeys must not contain spaces');
 
   const hct = c.healthCheckTimeout ?? 120;
   const mmim = c.metricsMaxInMemory ?? 1000;
@@ -245,4 +269,16 @@ export function findModelInPath(cfg: NormalizedConfig, path: string): { name: st
     }
   }
   return found;
+}
+
+function checkedSchedule(model: string, s: unknown): SimSchedule | null {
+  if (s === undefined) return null;
+  try {
+    if (typeof s === 'function') return s as SimSchedule;
+    if (Array.isArray(s)) return s.map((step, i) => checkStep(step, `model "${model}" step ${i}`));
+    return checkStep(s, `model "${model}"`);
+  } catch (e) {
+    if (e instanceof ScheduleError) throw new SimConfigError(`invalid sim config: ${e.message}`);
+    throw e;
+  }
 }

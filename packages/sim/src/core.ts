@@ -17,6 +17,8 @@ import { PerfMonitor } from './telemetry/perf';
 import { hardwareSnapshot } from './telemetry/hardware';
 import type { LoadSnapshot } from './telemetry/perf';
 import type { SimConfig, SimGpuSpec, Wire } from './types';
+import { ScheduleBook, VarianceSource } from './timing';
+import type { LlamaServerProfile, SimVariance } from './timing';
 import type { UpstreamEnv } from './upstream/server';
 import { modelStatusList } from './views';
 import { hashString } from './rng';
@@ -32,6 +34,8 @@ export interface CoreOptions {
   perfEveryMs: number;
   cpuCores: number;
   memTotalMb: number;
+  llamaServer: LlamaServerProfile;
+  variance: SimVariance | null;
 }
 
 export interface Runtime {
@@ -84,6 +88,10 @@ export class HostCore {
       seed: o.seed,
       buildInfo: 'b6123-0c1a2b3',
       slowFactor: (m) => (this.faults.slow.get(m) ?? 1) * this.faults.slowAll,
+      profile: o.llamaServer,
+      variance: o.variance,
+      speeds: new VarianceSource(o.seed),
+      schedules: new ScheduleBook(),
     };
     const cfg = normalizeConfig(o.config);
     this.activity = new ActivityStore(o.wire === 'head' ? 1 : 0, cfg.metricsMaxInMemory);
@@ -248,9 +256,11 @@ export class HostCore {
     this.stdoutLog.clear();
     for (const m of this.modelLogs.values()) m.clear();
     this.perf.reset();
+    this.upstreamEnv.speeds.reset();
+    this.upstreamEnv.schedules.reset();
     this.activeProfile = null;
     this.rt = this.buildRuntime(normalizeConfig(this.rt.cfg.raw));
-    this.perf.sample();
+    this.perf.start();
     this.log('info', `llama-swap listening (simulated ${this.version})`);
   }
 

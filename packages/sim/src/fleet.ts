@@ -1,7 +1,7 @@
 // Several simulated hosts in one process, and the demo fleet: three hosts with different models,
 // load times, speeds and group layouts.
 import { startSimHost } from './host';
-import type { SimHost, SimHostOptions, Wire } from './types';
+import type { SimHost, SimHostOptions, SimVariance, Wire } from './types';
 
 export interface SimFleetOptions {
   /** a count (demo configs are cycled) or explicit per-host options */
@@ -18,11 +18,21 @@ export interface SimFleet {
   close(): Promise<void>;
 }
 
-/** Three distinct demo hosts. Times are realistic (seconds); tests should use their own small configs. */
+/**
+ * How much real hosts vary: most requests within ±12 % of the model's speed, one in 25 about 2.5×
+ * slower (a neighbour's prompt, thermal throttling), so percentiles differ as they do in a fleet.
+ */
+export const DEMO_VARIANCE: SimVariance = { speedJitter: 0.12, slowChance: 0.04, slowFactor: 2.5 };
+
+/**
+ * Three distinct demo hosts. Times are realistic (seconds) and speeds vary per request
+ * (DEMO_VARIANCE); tests should use their own small configs.
+ */
 export function demoFleetConfigs(): SimHostOptions[] {
   return [
     {
       name: 'rtx5090',
+      variance: DEMO_VARIANCE,
       gpus: { count: 1, name: 'NVIDIA GeForce RTX 5090', totalMb: 32607, powerLimitW: 575 },
       cpuCores: 16,
       memTotalMb: 98304,
@@ -38,6 +48,7 @@ export function demoFleetConfigs(): SimHostOptions[] {
     },
     {
       name: 'p104',
+      variance: DEMO_VARIANCE,
       gpus: { count: 1, name: 'NVIDIA P104-100', totalMb: 8192, powerLimitW: 180 },
       cpuCores: 4,
       memTotalMb: 16384,
@@ -54,6 +65,7 @@ export function demoFleetConfigs(): SimHostOptions[] {
     },
     {
       name: 'dual-3090',
+      variance: DEMO_VARIANCE,
       gpus: { count: 2, name: 'NVIDIA GeForce RTX 3090', totalMb: 24576, powerLimitW: 350 },
       cpuCores: 24,
       memTotalMb: 131072,

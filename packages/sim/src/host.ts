@@ -43,6 +43,8 @@ export async function startSimHost(options: SimHostOptions = {}): Promise<SimHos
     perfEveryMs: options.perfEveryMs ?? 5000,
     cpuCores: options.cpuCores ?? 8,
     memTotalMb: options.memTotalMb ?? 65536,
+    llamaServer: options.llamaServer ?? 'current',
+    variance: options.variance ?? null,
   });
 
   const sockets = new Set<Socket>();
@@ -190,6 +192,7 @@ export async function startSimHost(options: SimHostOptions = {}): Promise<SimHos
       else core.upstreamLog.write(text);
     },
     synthesize: (request) => synthesizeCompletion(core, syntheticRng, request),
+    scheduleLog: () => core.upstreamEnv.schedules.list(),
     close: async () => {
       if (closed) return;
       closed = true;

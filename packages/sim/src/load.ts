@@ -1,7 +1,12 @@
 // A seeded open-loop load generator: Poisson arrivals at `rate` req/s spread over targets and models,
 // capped at `concurrency` requests in flight (arrivals beyond the cap are skipped and counted).
+// Optionally it talks like real clients: shared system prompts and multi-turn conversations, so
+// prompts repeat prefixes and the prompt cache (cache_n) has something to reuse.
 import { Rng } from './rng';
 import { fillerPrompt } from './text';
+import { Conversations } from './conversations';
+import type { ConversationOptions } from './conversations';
+export type { ConversationOptions } from './conversations';
 
 export interface LoadTargetModel {
   id: string;
@@ -26,6 +31,8 @@ export interface LoadGeneratorOptions {
   stream?: boolean;
   /** per-request timeout, default 120 s */
   timeoutMs?: number;
+  /** shared system prompts and follow-up turns for chat models (default: every prompt is fresh) */
+  conversations?: ConversationOptions;
 }
 
 export interface LoadStats {
@@ -61,6 +68,8 @@ export function createLoadGenerator(o: LoadGeneratorOptions): LoadGenerator {
     for (const m of t.models) choices.push({ url: t.url.replace(/\/$/, ''), model: typeof m === 'string' ? { id: m } : m, ...(t.apiKey ? { apiKey: t.apiKey } : {}) });
   }
 
+  const talk = o.conversations ? new Conversations(rng, o.conversations) : null;
+
   const fire = async (): Promise<void> => {
     const c = rng.pick(choices);
     const promptN = rng.int(o.promptTokens[0], o.promptTokens[1]);
@@ -69,9 +78,10 @@ export function createLoadGenerator(o: LoadGeneratorOptions): LoadGenerator {
     const embedding = c.model.kind === 'embedding';
     const stream = !embedding && (o.stream ?? true);
     const path = embedding ? '/v1/embeddings' : '/v1/chat/completions';
+    const turn = !embedding && talk ? talk.next(`${c.url}\u0000${c.model.id}`, prompt) : null;
     const body = embedding
       ? { model: c.model.id, input: prompt }
-      : { model: c.model.id, messages: [{ role: 'user', content: prompt }], max_tokens: maxTokens, stream };
+      : { model: c.model.id, messages: turn ? turn.messages : [{ role: 'user', content: prompt }], max_tokens: maxTokens, stream };
     const ac = new AbortController();
     controllers.add(ac);
     const timeout = setTimeout(() => ac.abort(), o.timeoutMs ?? 120_000);
@@ -92,6 +102,7 @@ export function createLoadGenerator(o: LoadGeneratorOptions): LoadGenerator {
         stats.completed++;
         const m = /"predicted_n":(\d+)/.exec(text.slice(-2000));
         if (m) stats.tokens += Number(m[1]);
+        turn?.answered(stream ? streamedText(text) : replyText(text));
       }
     } catch {
       if (!running && ac.signal.aborted) stats.aborted++;
@@ -141,4 +152,29 @@ export function createLoadGenerator(o: LoadGeneratorOptions): LoadGenerator {
       return running;
     },
   };
+}
+
+/** The assistant's reply in a streamed chat body: the content deltas, in order. */
+function streamedText(sse: string): string {
+  let out = '';
+  for (const line of sse.split('\n')) {
+    if (!line.startsWith('data: ') || line === 'data: [DONE]') continue;
+    try {
+      const j = JSON.parse(line.slice(6)) as { choices?: Array<{ delta?: { content?: unknown } }> };
+      const c = j.choices?.[0]?.delta?.content;
+      if (typeof c === 'string') out += c;
+    } catch {
+      // not a JSON chunk: nothing to add
+    }
+  }
+  return out;
+}
+
+function replyText(json: string): string {
+  try {
+    const c = (JSON.parse(json) as { choices?: Array<{ message?: { content?: unknown } }> }).choices?.[0]?.message?.content;
+    return typeof c === 'string' ? c : '';
+  } catch {
+    return '';
+  }
 }

@@ -32,8 +32,10 @@ export function synthesizeCompletion(core: HostCore, rng: Rng, r: SyntheticReque
   const status = r.status ?? 200;
   const promptN = r.promptTokens ?? rng.int(16, 512);
   const outN = status === 200 ? (r.outputTokens ?? rng.int(8, 256)) : 0;
-  const promptMs = (promptN / m.promptTps) * 1000;
-  const genMs = (outN / m.genTps) * 1000;
+  // the same per-request speed draws as a real request (none without variance)
+  const draw = core.upstreamEnv.speeds.draw(id, m.variance ?? core.upstreamEnv.variance);
+  const promptMs = (promptN / m.promptTps) * 1000 * draw.promptTime;
+  const genMs = (outN / m.genTps) * 1000 * draw.genTime;
   const entry = core.rt.inflight.start({
     model: id,
     req_path: '/v1/chat/completions',
@@ -66,8 +68,8 @@ export function synthesizeCompletion(core: HostCore, rng: Rng, r: SyntheticReque
       draft_acc_tokens: ok ? -1 : 0,
       input_tokens: ok ? promptN : 0,
       output_tokens: outN,
-      prompt_per_second: ok ? m.promptTps : 0,
-      tokens_per_second: ok ? m.genTps : 0,
+      prompt_per_second: ok ? m.promptTps / draw.promptTime : 0,
+      tokens_per_second: ok ? m.genTps / draw.genTime : 0,
     },
     duration_ms: Math.round(promptMs + genMs),
     ...(ok ? {} : { error_msg: `${status} synthetic failure` }),

@@ -55,10 +55,14 @@ export function promptWords(body: Record<string, unknown>): string[] {
   return words;
 }
 
-/** Deterministic pseudo-words. `natural` is the length the model "wants" before max_tokens. */
-export function generateWords(seed: number, key: string, limit: number): { words: string[]; natural: number } {
+/**
+ * Deterministic pseudo-words. `natural` is the length the model "wants" before max_tokens;
+ * `length` replaces it (a schedule's exact token count) without changing the words themselves.
+ */
+export function generateWords(seed: number, key: string, limit: number, length?: number): { words: string[]; natural: number } {
   const r = new Rng(hashString(key, seed));
-  const natural = r.int(12, 240);
+  const drawn = r.int(12, 240);
+  const natural = length ?? drawn;
   const n = Math.max(0, Math.min(natural, limit));
   const words: string[] = [];
   for (let i = 0; i < n; i++) words.push(VOCAB[Math.floor(r.next() * VOCAB.length)] ?? 'ka');

@@ -1,7 +1,9 @@
 // Public types of @boocontrol/sim. Names here are a stable API: connectors and tests import them.
 import type { SyntheticRequest } from './synthetic';
+import type { LlamaServerProfile, ScheduledRequest, SimSchedule, SimVariance } from './timing';
 
 export type Wire = 'head' | 'v235';
+export type { LlamaServerProfile, ScheduledRequest, SimSchedule, SimScheduleStep, SimVariance } from './timing';
 
 /** llama-swap `capabilities` (config form) or a plain capability→boolean record. */
 export interface SimCapabilities {
@@ -44,6 +46,12 @@ export interface SimModelConfig {
   embeddingDim?: number;
   /** every load of this model fails ("upstream command exited prematurely") */
   failLoad?: boolean;
+  /** llama-server response shapes to serve (default: the host's, else `current`) */
+  llamaServer?: LlamaServerProfile;
+  /** seeded per-request speed variance (default: the host's, else none) */
+  variance?: SimVariance;
+  /** fixed first-token time and chunk gaps per request; overrides speeds, variance and slowTokens */
+  schedule?: SimSchedule;
   /** accepted and ignored, so real llama-swap configs load */
   cmd?: string;
   proxy?: string;
@@ -115,6 +123,10 @@ export interface SimHostOptions {
   memTotalMb?: number;
   /** a label used in logs and the admin state */
   name?: string;
+  /** llama-server response shapes of every model without its own `llamaServer`, default `current` */
+  llamaServer?: LlamaServerProfile;
+  /** per-request speed variance of every model without its own `variance`; default none (exact speeds) */
+  variance?: SimVariance;
 }
 
 export type ProcessState = 'stopped' | 'starting' | 'ready' | 'stopping';
@@ -193,6 +205,8 @@ export interface SimHost {
    * id, or null when the model is not ready.
    */
   synthesize(request: SyntheticRequest): number | null;
+  /** What every request to a model with a `schedule` was scheduled to do (oldest first, last 10,000). */
+  scheduleLog(): ScheduledRequest[];
   close(): Promise<void>;
 }
 
@@ -222,4 +236,7 @@ export interface NormalizedModel {
   embeddingDim: number;
   failLoad: boolean;
   group: string;
+  llamaServer: LlamaServerProfile | null;
+  variance: SimVariance | null;
+  schedule: SimSchedule | null;
 }

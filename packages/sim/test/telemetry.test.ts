@@ -85,7 +85,10 @@ describe('captures', () => {
 describe('/api/performance and /metrics', () => {
   it('samples follow load: VRAM with loaded models; after= is strictly after; null vs [] rules', async () => {
     const h = await host(cfg, { gpus: { count: 2, name: 'Sim GPU', totalMb: 24000 }, perfEveryMs: 50 });
-    const first = (await getJson(`${h.url}/api/performance`)).body;
+    const first = await waitFor(async () => {
+      const b = (await getJson(`${h.url}/api/performance`)).body;
+      return b.sys_stats !== null ? b : undefined;
+    }, 'first sample');
     expect(first.enabled).toBe(true);
     expect(first.sys_stats.length).toBeGreaterThan(0);
     const last = first.gpu_stats.at(-1);
@@ -104,11 +107,33 @@ describe('/api/performance and /metrics', () => {
     expect(none).toEqual({ enabled: true, sys_stats: [], gpu_stats: [] });
     expect((await getJson(`${h.url}/api/performance?after=garbage`)).status).toBe(400);
     const cpuOnly = await host(cfg, { gpus: { count: 0 } });
+    await waitFor(async () => (await getJson(`${cpuOnly.url}/api/performance`)).body.sys_stats !== null, 'cpu-only sample');
     expect((await getJson(`${cpuOnly.url}/api/performance`)).body.gpu_stats).toBeNull();
+  });
+
+  it('right after start (and after a restart) both lists are null until the first interval has passed', async () => {
+    const h = await host(cfg, { gpus: { count: 1 }, perfEveryMs: 400 });
+    expect((await getJson(`${h.url}/api/performance`)).body).toEqual({ enabled: true, sys_stats: null, gpu_stats: null });
+    // with `after` the lists are empty, not null
+    const since = encodeURIComponent('2000-01-01T00:00:00Z');
+    expect((await getJson(`${h.url}/api/performance?after=${since}`)).body).toEqual({ enabled: true, sys_stats: [], gpu_stats: [] });
+    const sampled = await waitFor(async () => {
+      const b = (await getJson(`${h.url}/api/performance`)).body;
+      return b.sys_stats !== null ? b : undefined;
+    }, 'first sample');
+    expect(sampled.sys_stats).toHaveLength(1);
+    expect(sampled.gpu_stats).toHaveLength(1);
+    await h.faults.restart();
+    // the restart dropped the pooled keep-alive connection, so the first fetch may fail
+    const fresh = await waitFor(() => getJson(`${h.url}/api/performance`).catch(() => undefined), 'host back');
+    expect(fresh.body).toEqual({ enabled: true, sys_stats: null, gpu_stats: null });
   });
 
   it('/metrics is Prometheus text with llamaswap_* series; disabled performance → 503', async () => {
     const h = await host(cfg, { gpus: { count: 1, name: 'Sim GPU' } });
+    // before the first sample there is nothing to export
+    expect(await (await fetch(`${h.url}/metrics`)).text()).toBe('\n');
+    await waitFor(async () => (await getJson(`${h.url}/api/performance`)).body.sys_stats !== null, 'first sample');
     const r = await fetch(`${h.url}/metrics`);
     expect(r.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
     const text = await r.text();

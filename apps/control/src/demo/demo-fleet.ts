@@ -29,7 +29,8 @@ const TRAFFIC: Record<string, Array<string | { id: string; kind: 'embedding' }>>
 };
 
 /**
- * Integration contract: the fleet feature calls startDemoFleet() at start when
+ * Speeds vary per request (the demo configs carry the simulator's DEMO_VARIANCE), so p50 and p95
+ * differ. Integration contract: the fleet feature calls startDemoFleet() at start when
  * demoFleetEnabled(config) is true, registers each host with
  * `registry.addRuntimeHost({ ...host, kind: 'llama-swap', source: 'demo' })`, and closes the
  * demo fleet on stop.
@@ -52,6 +53,9 @@ export async function startDemoFleet(opts: { seed?: number; basePort?: number; r
     maxTokens: [16, 220],
     seed: opts.seed ?? 1,
     stream: true,
+    // Real clients repeat prefixes: a shared system prompt, and follow-up turns that resend the
+    // history. That is what gives the demo's cache column (cache_n) real values.
+    conversations: { systemPrompts: 2, systemTokens: [120, 400], followUp: 0.5, maxTurns: 4 },
   });
   load.start();
   return {

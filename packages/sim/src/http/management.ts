@@ -96,7 +96,7 @@ const routes: Route[] = [
       if (!/^\d+$/.test(param)) return void sendError(req, res, core.wire, 400, 'invalid capture ID');
       const c = core.captures.get(Number(param));
       if (c === undefined) return void sendError(req, res, core.wire, 404, 'capture not found');
-      res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' });
+      res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(Buffer.byteLength(c)) });
       res.end(c);
     },
   },

@@ -42,6 +42,7 @@ export interface ModelRequestSpec {
 export async function serveModelRequest(core: HostCore, req: IncomingMessage, res: ServerResponse, spec: ModelRequestSpec): Promise<void> {
   const rt = core.rt;
   const epoch = core.epoch;
+  const arrivedAt = pacer.now();
   const wire = core.wire;
   // Go moves Host out of the header map into Request.Host
   const reqHeaders = redactHeaders(req.headers, ['host']);
@@ -285,7 +286,7 @@ export async function serveModelRequest(core: HostCore, req: IncomingMessage, re
   proc.handlers.add(handler);
   core.bytesRecv += spec.body.length;
   exchange = upstream.handle(
-    { method: req.method ?? 'GET', path: spec.upstreamPath, query: spec.query, headers: reqHeaders, body: spec.body, remoteIp: ip },
+    { method: req.method ?? 'GET', path: spec.upstreamPath, query: spec.query, headers: reqHeaders, body: spec.body, remoteIp: ip, arrivedAt },
     writer,
   );
 }

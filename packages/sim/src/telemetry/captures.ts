@@ -64,10 +64,13 @@ export function canonicalHeader(name: string): string {
   return name.toLowerCase().replace(/(^|-)([a-z])/g, (_m, d: string, c: string) => d + c.toUpperCase());
 }
 
-/** First value per header, canonical names, sensitive values redacted. */
+/**
+ * First value per header, canonical names, sensitive values redacted. Keys come out sorted, as Go's
+ * encoding/json writes a map[string]string.
+ */
 export function redactHeaders(h: Record<string, string | string[] | number | undefined>, drop: string[] = []): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h)) {
+  for (const [k, v] of Object.entries(h).sort(([a], [b]) => (canonicalHeader(a) < canonicalHeader(b) ? -1 : 1))) {
     if (v === undefined) continue;
     const lk = k.toLowerCase();
     if (drop.includes(lk)) continue;

@@ -70,8 +70,13 @@ export class PerfMonitor {
     this.cap = Math.max(1, Math.ceil(3_600_000 / o.everyMs));
   }
 
+  /**
+   * llama-swap's monitor takes its first sample one interval after it starts, and until then
+   * /api/performance answers `sys_stats: null` (and `gpu_stats: null`), so the first interval is
+   * empty here too. (Re)starting also restarts the interval, as a restarted llama-swap would.
+   */
   start(): void {
-    this.sample();
+    this.stop();
     this.timer = setInterval(() => this.sample(), this.o.everyMs);
     this.timer.unref();
   }

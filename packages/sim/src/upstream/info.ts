@@ -1,7 +1,8 @@
 // llama-server's informational endpoints (/v1/models, /props, /slots; protocol reference §12.4–12.6).
 import type { NormalizedModel } from '../types';
+import { N_SLOTS } from './slots';
 
-export const N_SLOTS = 4;
+export { N_SLOTS };
 
 export function modelsBody(m: NormalizedModel): unknown {
   return {

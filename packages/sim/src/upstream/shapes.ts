@@ -1,8 +1,11 @@
-// llama-server response shapes (protocol reference §12.8). The streaming encoders build chunk
-// strings from precomputed prefixes because they run once per token at high rates.
+// llama-server response shapes (protocol reference §12.8), per llama-server profile (timing.ts).
+// The streaming encoders build chunk strings from precomputed prefixes because they run once per
+// token at high rates.
+import type { LlamaServerProfile } from '../timing';
 
 export interface Generation {
   kind: 'chat' | 'oai' | 'native';
+  profile: LlamaServerProfile;
   model: string;
   id: string;
   created: number;
@@ -48,9 +51,12 @@ export function timingsOf(g: Generation): Timings {
   };
 }
 
+/** OpenAI usage: prompt_tokens counts every prompt token, cached or not (timings.prompt_n only new ones). */
 function usageOf(g: Generation): Record<string, unknown> {
   const n = g.words.length;
-  return { completion_tokens: n, prompt_tokens: g.nPrompt, total_tokens: n + g.nPrompt, prompt_tokens_details: { cached_tokens: g.cacheN } };
+  const u: Record<string, unknown> = { completion_tokens: n, prompt_tokens: g.nPrompt, total_tokens: n + g.nPrompt };
+  if (g.profile === 'newest') u.prompt_tokens_details = { cached_tokens: g.cacheN };
+  return u;
 }
 
 export function chatFinal(g: Generation, text: string): unknown {
@@ -126,6 +132,9 @@ export function chatStreamHead(g: Generation): StreamEncoder {
       final: () => {
         const timings = JSON.stringify(timingsOf(g));
         const fin = `{"choices":[{"finish_reason":"${g.finish}","index":0,"delta":{}}]${tail}`;
+        // up to mid-2025 the finish chunk always carried usage next to timings
+        if (g.profile === 'legacy') return frame(`${fin},"usage":${JSON.stringify(usageOf(g))},"timings":${timings}}`) + 'data: [DONE]\n\n';
+        // since then usage is opt-in, in its own choices:[] chunk, and timings go on the last chunk
         if (!g.includeUsage) return frame(`${fin},"timings":${timings}}`) + 'data: [DONE]\n\n';
         return frame(`${fin}}`) + frame(`{"choices":[]${tail},"usage":${JSON.stringify(usageOf(g))},"timings":${timings}}`) + 'data: [DONE]\n\n';
       },

@@ -7,6 +7,8 @@ export interface UpstreamRequest {
   headers: Record<string, string>;
   body: Buffer;
   remoteIp: string;
+  /** pacer clock when the request reached llama-swap (before any queueing or loading) */
+  arrivedAt?: number;
 }
 
 /** Where the upstream writes its response; the proxy layer tees it to the client and the meter. */
