@@ -6,6 +6,7 @@ import { fetchPicker, newKey, startPick } from './actions.api';
 import { JobHistory } from './JobHistory';
 import { ModelPicker } from './ModelPicker';
 import { SwitchProgress } from './SwitchProgress';
+import { Icon } from '../../components/Icon';
 import './actions.css';
 
 const OPEN_EVENT = 'boo:open-picker';
@@ -23,7 +24,7 @@ export function openJobHistory(host?: string): void {
 export function SwitchModelButton({ host, label = 'Switch model' }: { host?: string; label?: string }) {
   return (
     <button type="button" className="ax-btn ghost small" onClick={() => openModelPicker(host)} data-testid="switch-model-button">
-      ⇄ {label}
+      <Icon name="switch" /> {label}
     </button>
   );
 }
@@ -90,7 +91,7 @@ export function ActionsLayer() {
     <>
       <div className="ax-bar">
         <button type="button" className="ax-btn" onClick={() => open(null)} data-testid="open-picker" title="Switch model (m)">
-          ⇄ Switch model <kbd>m</kbd>
+          <Icon name="switch" /> Switch model <kbd>m</kbd>
         </button>
         <button type="button" className="ax-btn ghost" onClick={() => setHistory({ host: active?.hostId ?? null })} data-testid="open-jobs">
           Jobs
