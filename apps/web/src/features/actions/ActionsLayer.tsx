@@ -1,8 +1,8 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useLocation } from 'react-router';
-import type { Job, PickerEntry } from '@boocontrol/contracts';
+import type { ActionResult, Job, PickerEntry } from '@boocontrol/contracts';
 import { ApiError } from '../../api/client';
-import { fetchPicker, newKey, startPick } from './actions.api';
+import { fetchPicker, newKey, startModelAction, startPick, type ModelAction } from './actions.api';
 import { JobHistory } from './JobHistory';
 import { ModelPicker } from './ModelPicker';
 import { SwitchProgress } from './SwitchProgress';
@@ -11,6 +11,13 @@ import './actions.css';
 
 const OPEN_EVENT = 'boo:open-picker';
 const HISTORY_EVENT = 'boo:open-jobs';
+const ACTION_EVENT = 'boo:model-action';
+
+interface ModelActionRequest {
+  action: ModelAction;
+  host: string;
+  model: string;
+}
 
 /** Opens the model picker from anywhere (a host card passes its host id to filter). */
 export function openModelPicker(host?: string): void {
@@ -18,6 +25,13 @@ export function openModelPicker(host?: string): void {
 }
 export function openJobHistory(host?: string): void {
   window.dispatchEvent(new CustomEvent(HISTORY_EVENT, { detail: { host: host ?? null } }));
+}
+/**
+ * Warms, unloads or switches to a model from any view (a Models row): the layer starts the job
+ * and shows its live progress, exactly as for a switch picked with `m`.
+ */
+export function runModelAction(action: ModelAction, host: string, model: string): void {
+  window.dispatchEvent(new CustomEvent<ModelActionRequest>(ACTION_EVENT, { detail: { action, host, model } }));
 }
 
 /** A button other views can drop in (Fleet host cards, the Models view). */
@@ -75,16 +89,33 @@ export function ActionsLayer() {
     };
   }, [onControl, picker, open]);
 
-  const pick = useCallback((entry: PickerEntry) => {
+  // One start at a time: a double click sends nothing twice (and each intent has its own key).
+  const start = useCallback((run: (key: string) => Promise<ActionResult>) => {
     if (busy.current) return;
     busy.current = true;
-    setPicker(null);
     setStartError(null);
-    startPick(entry, newKey())
+    run(newKey())
       .then((r) => setActive(r.job))
       .catch((e: unknown) => setStartError(e instanceof ApiError ? `${e.code}: ${e.message}` : String(e)))
       .finally(() => (busy.current = false));
   }, []);
+
+  const pick = useCallback(
+    (entry: PickerEntry) => {
+      setPicker(null);
+      start((key) => startPick(entry, key));
+    },
+    [start],
+  );
+
+  useEffect(() => {
+    const onAction = (ev: Event) => {
+      const { action, host, model } = (ev as CustomEvent<ModelActionRequest>).detail;
+      start((key) => startModelAction(action, host, model, key));
+    };
+    window.addEventListener(ACTION_EVENT, onAction);
+    return () => window.removeEventListener(ACTION_EVENT, onAction);
+  }, [start]);
 
   if (!onControl) return null;
   return (

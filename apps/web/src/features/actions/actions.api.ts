@@ -15,6 +15,14 @@ export function startPick(entry: PickerEntry, key: string) {
   return api('/switch', ActionResultSchema, { method: 'POST', body: { model: entry.id, host: entry.host, wait: false }, headers });
 }
 
+export type ModelAction = 'warm' | 'unload' | 'switch';
+
+/** Warm, unload or switch to one model on one host, queued on the host's lane like every action. */
+export function startModelAction(action: ModelAction, host: string, model: string, key: string) {
+  const headers = { 'idempotency-key': key };
+  return api(`/${action}`, ActionResultSchema, { method: 'POST', body: { model, host, wait: false }, headers });
+}
+
 export const fetchJobs = (host: string, limit = 30) => api('/jobs', JobListSchema, { query: { host, limit } });
 export const fetchActions = (host: string) => api(`/hosts/${encodeURIComponent(host)}/actions`, HostActionsSchema);
 export const saveActions = (host: string, actions: HostActionInput[]) => api(`/hosts/${encodeURIComponent(host)}/actions`, HostActionsSchema, { method: 'PUT', body: { actions } });

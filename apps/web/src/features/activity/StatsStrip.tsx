@@ -44,7 +44,8 @@ export function StatsStrip({ stats }: { stats: ActivityStats | null }) {
   const errors = stats.groups.reduce((n, g) => n + g.errors, 0);
   const out = stats.groups.reduce((n, g) => n + g.outputTokens, 0);
   const hits = stats.groups.reduce((n, g) => n + g.cacheHits, 0);
-  const top = [...stats.groups].sort((a, b) => b.count - a.count).slice(0, 4);
+  // the busiest models that have a TTFT first: an embeddings model has none to show
+  const top = [...stats.groups].sort((a, b) => Number(b.ttftMs !== null) - Number(a.ttftMs !== null) || b.count - a.count).slice(0, 4);
   return (
     <div className="fleet-summary activity-stats" data-testid="activity-stats">
       <div className="stat">
