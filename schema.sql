@@ -54,6 +54,11 @@ CREATE TABLE IF NOT EXISTS control_activity (
   created_at        timestamptz NOT NULL DEFAULT now(),
   UNIQUE (host_id, epoch, upstream_id)
 );
+-- Time to first token and llama-server's prompt_ms, recovered from the row's timings by the
+-- connector (llama-swap-map.ts firstTokenTimes); NULL when the host reported no timings and for
+-- rows stored before these columns existed.
+ALTER TABLE control_activity ADD COLUMN IF NOT EXISTS ttft_ms double precision;
+ALTER TABLE control_activity ADD COLUMN IF NOT EXISTS prompt_ms double precision;
 CREATE INDEX IF NOT EXISTS control_activity_ts_idx ON control_activity (ts DESC);
 CREATE INDEX IF NOT EXISTS control_activity_host_ts_idx ON control_activity (host_id, ts DESC);
 CREATE INDEX IF NOT EXISTS control_activity_model_ts_idx ON control_activity (model, ts DESC);

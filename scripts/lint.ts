@@ -4,8 +4,10 @@
 // - no process.env outside the config modules
 // - no console.log in apps' src (pino logs instead), except CLIs and scripts
 // - shellcheck on deploy/*.sh when shellcheck is installed
+// - every locked package runs on the oldest Node the root package.json declares
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { enginesExcluding } from './engines';
 
 const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], { encoding: 'utf8' })
   .split('\n')
@@ -30,6 +32,8 @@ if (sh.length && spawnSync('shellcheck', ['--version']).status === 0) {
   const r = spawnSync('shellcheck', sh, { encoding: 'utf8' });
   if (r.status !== 0) problems.push(`shellcheck:\n${r.stdout}${r.stderr}`);
 }
+const minNode = /(\d+\.\d+(?:\.\d+)?)/.exec((JSON.parse(readFileSync('package.json', 'utf8')) as { engines?: { node?: string } }).engines?.node ?? '')?.[1];
+if (minNode) for (const p of enginesExcluding(readFileSync('pnpm-lock.yaml', 'utf8'), minNode)) problems.push(`pnpm-lock.yaml: ${p}, but package.json declares node ${minNode}+ (override or pin it)`);
 if (problems.length) {
   console.error(problems.join('\n'));
   process.exit(1);

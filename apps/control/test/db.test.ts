@@ -29,6 +29,15 @@ describe.each(backends())('storage on $name', (backend) => {
     expect(mode.rows[0]?.column_default).toContain('shell');
   });
 
+  it('upgrades an activity table from before the TTFT columns; its rows keep NULL (shown as unknown)', async () => {
+    t = await backend.create();
+    await t.db.query('ALTER TABLE control_activity DROP COLUMN ttft_ms, DROP COLUMN prompt_ms');
+    await t.db.query("INSERT INTO control_activity (host_id, epoch, upstream_id, ts, model, status) VALUES ('h', 0, 1, now(), 'm', 200)");
+    await applySchema(t.db);
+    const r = await t.db.query<{ ttft_ms: number | null; prompt_ms: number | null }>('SELECT ttft_ms, prompt_ms FROM control_activity');
+    expect(r.rows).toEqual([{ ttft_ms: null, prompt_ms: null }]);
+  });
+
   it('rolls back a failed transaction completely', async () => {
     t = await backend.create();
     await expect(

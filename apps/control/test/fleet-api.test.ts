@@ -92,6 +92,18 @@ describe.each(backends())('fleet API on $name', (backend) => {
     const one = all.rows[0]!;
     expect((await get(`/api/control/activity/${one.id}`)).json).toMatchObject({ id: one.id, hostId: one.hostId });
     expect((await get('/api/control/activity/999999')).status).toBe(404);
+
+    // TTFT: from the sim's llama-server timings on every completed chat; unknown on the errors
+    for (const r of all.rows.filter((x) => x.status === 200)) {
+      expect(r.promptMs, `row ${r.id}`).toBeGreaterThan(0);
+      expect(r.ttftMs!).toBeGreaterThanOrEqual(r.promptMs!);
+      expect(r.ttftMs!).toBeLessThanOrEqual(r.durationMs);
+    }
+    for (const r of errors) expect([r.ttftMs, r.promptMs]).toEqual([null, null]);
+    // the same prompt again reuses a slot's KV cache (the sim keeps llama.cpp's longest-prefix reuse)
+    expect(all.rows.filter((r) => r.cacheTokens > 0).length).toBeGreaterThan(0);
+    const byTtft = ActivityPageSchema.parse((await get('/api/control/activity?sort=ttft&order=desc&limit=500')).json).rows.map((r) => r.ttftMs ?? -1);
+    expect([...byTtft].sort((x, y) => y - x)).toEqual(byTtft);
   });
 
   it('summarizes per host and model with p50/p95 speeds', async () => {
@@ -103,6 +115,12 @@ describe.each(backends())('fleet API on $name', (backend) => {
     expect(g.outputTokens).toBe(6 * 8);
     expect(g.genTps!.p50).toBeGreaterThan(0);
     expect(g.genTps!.p95).toBeGreaterThanOrEqual(g.genTps!.p50);
+    expect(g.ttftMs!.p50).toBeGreaterThan(0);
+    expect(g.ttftMs!.p95).toBeGreaterThanOrEqual(g.ttftMs!.p50);
+    expect(g.cacheHits).toBeGreaterThan(0);
+    expect(g.cacheTokens).toBeGreaterThanOrEqual(g.cacheHits);
+    // the two 503s have no timings: the group's TTFT comes from its four completed requests
+    expect(byKey['hb/other']!.ttftMs).not.toBeNull();
   });
 
   it('lists every model of the fleet with usage and load times, and the transitions behind them', async () => {

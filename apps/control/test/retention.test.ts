@@ -26,6 +26,8 @@ const rec = (upstreamId: number, ts: Date, patch: Partial<ActivityRecord> = {}):
   draftAccTokens: -1,
   promptTps: 100,
   genTps: 50,
+  ttftMs: 100,
+  promptMs: 100,
   durationMs: 400,
   error: null,
   hasCapture: true,

@@ -14,7 +14,7 @@ const item = (id: number, hostId = 'h'): WriteItem => ({
   row: {
     hostId,
     epoch: 0,
-    rec: { upstreamId: id, ts: new Date(), model: 'm', path: '/p', status: 200, contentType: '', inputTokens: 1, outputTokens: 2, cacheTokens: -1, draftTokens: -1, draftAccTokens: -1, promptTps: null, genTps: 10, durationMs: 5, error: null, hasCapture: false, metadata: null },
+    rec: { upstreamId: id, ts: new Date(), model: 'm', path: '/p', status: 200, contentType: '', inputTokens: 1, outputTokens: 2, cacheTokens: -1, draftTokens: -1, draftAccTokens: -1, promptTps: null, genTps: 10, ttftMs: null, promptMs: null, durationMs: 5, error: null, hasCapture: false, metadata: null },
   },
 });
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ControlStream, type SocketLike } from '../src/live/control-stream';
+import type { ActivityRowLive } from '@boocontrol/contracts';
 import type { FleetView, JobsView } from '../src/live/reducers';
 import { startTestControl } from '../../control/test/helpers/control';
 import { backends } from '../../control/test/helpers/db';
@@ -40,11 +41,16 @@ describe('contract drift: control frames through the web client', () => {
     const stream = new ControlStream({ url, createSocket: nodeSocket });
     const unsubFleet = stream.subscribe('fleet', () => undefined);
     const unsubJobs = stream.subscribe('jobs', () => undefined);
+    const unsubActivity = stream.subscribe('activity', () => undefined);
     stream.start();
     await expect.poll(() => stream.status, { timeout: 5000 }).toBe('online');
     await expect.poll(() => stream.state<FleetView>('fleet') !== undefined, { timeout: 5000 }).toBe(true);
+    await expect.poll(() => stream.state<ActivityRowLive[]>('activity') !== undefined, { timeout: 5000 }).toBe(true);
 
-    const { fleet, queue } = t.control.ctx;
+    const { fleet, queue, bus } = t.control.ctx;
+    const stored = { id: 41, hostId: 'drift-1', epoch: 0, upstreamId: 7, ts: new Date(), model: 'm', path: '/v1/chat/completions', status: 200, contentType: 'text/event-stream' };
+    const tokens = { inputTokens: 1, outputTokens: 35, cacheTokens: 236, draftTokens: -1, draftAccTokens: -1, promptTps: 32.3, genTps: 52.9, durationMs: 4212, error: null, hasCapture: false, metadata: null };
+    bus.publish({ type: 'activity.stored', rows: [{ ...stored, ...tokens, ttftMs: 3550.4, promptMs: 31 }, { ...stored, id: 42, upstreamId: 8, ...tokens, ttftMs: null, promptMs: null }] });
     fleet.upsert({ id: 'drift-1', label: 'Drift', kind: 'llama-swap', baseUrl: 'http://127.0.0.1:1', source: 'ui' });
     fleet.update('drift-1', { status: 'online', models: [{ id: 'm', name: 'M', description: '', state: 'ready', unlisted: false, aliases: [], contextLength: 4096, since: new Date().toISOString() }] });
     queue.registry.register({ jobType: 'probe', params: z.object({}), run: async (ctx) => void ctx.log('line 1\n') });
@@ -54,9 +60,12 @@ describe('contract drift: control frames through the web client', () => {
     await expect.poll(() => stream.state<FleetView>('fleet')?.hosts.find((h) => h.id === 'drift-1')?.models[0]?.state, { timeout: 5000 }).toBe('ready');
     await expect.poll(() => stream.state<JobsView>('jobs')?.frames[job.id]?.status, { timeout: 5000 }).toBe('succeeded');
     expect(stream.state<JobsView>('jobs')?.output[job.id]).toBe('line 1\n');
+    await expect.poll(() => stream.state<ActivityRowLive[]>('activity')?.find((r) => r.id === '41')?.ttftMs, { timeout: 5000 }).toBe(3550.4);
+    expect(stream.state<ActivityRowLive[]>('activity')?.find((r) => r.id === '42')).toMatchObject({ ttftMs: null, promptMs: null, cacheTokens: 236 });
     expect(stream.invalidFrames).toBe(0);
     unsubFleet();
     unsubJobs();
+    unsubActivity();
     stream.stop();
   });
 

@@ -30,6 +30,8 @@ interface ActivityRow {
   draft_acc_tokens: number;
   prompt_tps: number | null;
   gen_tps: number | null;
+  ttft_ms: number | null;
+  prompt_ms: number | null;
   duration_ms: number;
   error: string | null;
   has_capture: boolean;
@@ -53,18 +55,21 @@ export const toStored = (r: ActivityRow): StoredActivity => ({
   draftAccTokens: r.draft_acc_tokens,
   promptTps: r.prompt_tps,
   genTps: r.gen_tps,
+  ttftMs: r.ttft_ms,
+  promptMs: r.prompt_ms,
   durationMs: r.duration_ms,
   error: r.error,
   hasCapture: r.has_capture,
   metadata: r.metadata,
 });
 
-export type ActivitySort = 'ts' | 'duration' | 'inputTokens' | 'outputTokens' | 'promptTps' | 'genTps';
+export type ActivitySort = 'ts' | 'duration' | 'ttft' | 'inputTokens' | 'outputTokens' | 'promptTps' | 'genTps';
 
-/** Sort keys → SQL; speeds are nullable, so they sort as -1 to keep keyset pagination total. */
+/** Sort keys → SQL; speeds and TTFT are nullable, so they sort as -1 to keep keyset pagination total. */
 const SORT_SQL: Record<ActivitySort, { expr: string; cast: string }> = {
   ts: { expr: 'ts', cast: 'timestamptz' },
   duration: { expr: 'duration_ms', cast: 'integer' },
+  ttft: { expr: 'COALESCE(ttft_ms, -1)', cast: 'float8' },
   inputTokens: { expr: 'input_tokens', cast: 'integer' },
   outputTokens: { expr: 'output_tokens', cast: 'integer' },
   promptTps: { expr: 'COALESCE(prompt_tps, -1)', cast: 'float8' },
@@ -99,6 +104,10 @@ export interface ActivityStatsRow {
   promptP95: number | null;
   genP50: number | null;
   genP95: number | null;
+  ttftP50: number | null;
+  ttftP95: number | null;
+  cacheHits: number;
+  cacheTokens: number;
   lastTs: Date;
 }
 
@@ -137,9 +146,10 @@ export class ActivityRepo {
     const r = await this.db.query<ActivityRow>(
       `INSERT INTO control_activity (host_id, epoch, upstream_id, ts, model, req_path, status, content_type,
          input_tokens, output_tokens, cache_tokens, draft_tokens, draft_acc_tokens, prompt_tps, gen_tps,
-         duration_ms, error, has_capture, metadata)
+         duration_ms, error, has_capture, metadata, ttft_ms, prompt_ms)
        SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[], $4::timestamptz[], $5::text[], $6::text[], $7::int[], $8::text[],
-         $9::int[], $10::int[], $11::int[], $12::int[], $13::int[], $14::float8[], $15::float8[], $16::int[], $17::text[], $18::bool[], $19::jsonb[])
+         $9::int[], $10::int[], $11::int[], $12::int[], $13::int[], $14::float8[], $15::float8[], $16::int[], $17::text[], $18::bool[], $19::jsonb[],
+         $20::float8[], $21::float8[])
        ON CONFLICT (host_id, epoch, upstream_id) DO NOTHING
        RETURNING *`,
       [
@@ -162,6 +172,8 @@ export class ActivityRepo {
         col((r) => r.rec.error),
         col((r) => r.rec.hasCapture),
         col((r) => (r.rec.metadata ? JSON.stringify(r.rec.metadata) : null)),
+        col((r) => r.rec.ttftMs),
+        col((r) => r.rec.promptMs),
       ],
     );
     return r.rows.map(toStored).sort((a, b) => a.id - b.id);
@@ -202,7 +214,7 @@ export class ActivityRepo {
     return r.rows.map(toStored);
   }
 
-  /** Per host and model: counts, tokens and p50/p95 speeds over the filter. */
+  /** Per host and model: counts, tokens, p50/p95 speeds and TTFT, cache hits over the filter. */
   async stats(f: ActivityFilter): Promise<ActivityStatsRow[]> {
     const params: unknown[] = [];
     const where = whereOf(f, params);
@@ -217,6 +229,10 @@ export class ActivityRepo {
       prompt_p95: number | null;
       gen_p50: number | null;
       gen_p95: number | null;
+      ttft_p50: number | null;
+      ttft_p95: number | null;
+      cache_hits: number;
+      cache_tokens: number;
       last_ts: Date;
     }>(
       `SELECT host_id, model, count(*)::int AS count,
@@ -226,6 +242,10 @@ export class ActivityRepo {
          percentile_cont(0.95) WITHIN GROUP (ORDER BY prompt_tps) AS prompt_p95,
          percentile_cont(0.5) WITHIN GROUP (ORDER BY gen_tps) AS gen_p50,
          percentile_cont(0.95) WITHIN GROUP (ORDER BY gen_tps) AS gen_p95,
+         percentile_cont(0.5) WITHIN GROUP (ORDER BY ttft_ms) AS ttft_p50,
+         percentile_cont(0.95) WITHIN GROUP (ORDER BY ttft_ms) AS ttft_p95,
+         count(*) FILTER (WHERE cache_tokens > 0)::int AS cache_hits,
+         COALESCE(sum(cache_tokens) FILTER (WHERE cache_tokens > 0), 0)::float8 AS cache_tokens,
          max(ts) AS last_ts
        FROM control_activity ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
        GROUP BY host_id, model ORDER BY host_id, model`,
@@ -242,6 +262,10 @@ export class ActivityRepo {
       promptP95: x.prompt_p95,
       genP50: x.gen_p50,
       genP95: x.gen_p95,
+      ttftP50: x.ttft_p50,
+      ttftP95: x.ttft_p95,
+      cacheHits: x.cache_hits,
+      cacheTokens: Number(x.cache_tokens),
       lastTs: new Date(x.last_ts),
     }));
   }

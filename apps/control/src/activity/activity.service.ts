@@ -20,6 +20,8 @@ export function toActivityRow(r: StoredActivity): ActivityRow {
     draftAccTokens: r.draftAccTokens,
     promptTps: r.promptTps,
     genTps: r.genTps,
+    ttftMs: r.ttftMs,
+    promptMs: r.promptMs,
     durationMs: r.durationMs,
     error: r.error,
     hasCapture: r.hasCapture,
@@ -29,6 +31,7 @@ export function toActivityRow(r: StoredActivity): ActivityRow {
 const SORT_VALUE: Record<ActivitySort, (r: StoredActivity) => string | number> = {
   ts: (r) => r.ts.toISOString(),
   duration: (r) => r.durationMs,
+  ttft: (r) => r.ttftMs ?? -1,
   inputTokens: (r) => r.inputTokens,
   outputTokens: (r) => r.outputTokens,
   promptTps: (r) => r.promptTps ?? -1,
@@ -122,6 +125,9 @@ export class ActivityService {
         outputTokens: g.outputTokens,
         promptTps: g.promptP50 === null ? null : { p50: g.promptP50, p95: g.promptP95 ?? g.promptP50 },
         genTps: g.genP50 === null ? null : { p50: g.genP50, p95: g.genP95 ?? g.genP50 },
+        ttftMs: g.ttftP50 === null ? null : { p50: g.ttftP50, p95: g.ttftP95 ?? g.ttftP50 },
+        cacheHits: g.cacheHits,
+        cacheTokens: g.cacheTokens,
         lastTs: g.lastTs.toISOString(),
       })),
     };

@@ -44,6 +44,9 @@ export interface ActivityRecord {
   draftAccTokens: number;
   promptTps: number | null;
   genTps: number | null;
+  /** Time to first token and llama-server's prompt_ms, ms; null when the host cannot tell (see llama-swap-map.ts). */
+  ttftMs: number | null;
+  promptMs: number | null;
   durationMs: number;
   error: string | null;
   hasCapture: boolean;

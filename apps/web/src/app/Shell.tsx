@@ -2,6 +2,7 @@ import { NavLink, Outlet } from 'react-router';
 import { useStreamStatus } from '../live/context';
 import { CONTROL_VIEWS } from './nav';
 import { ActionsLayer } from '../features/actions/ActionsLayer';
+import { Icon } from '../components/Icon';
 
 function StreamBadge() {
   const status = useStreamStatus();
@@ -18,10 +19,10 @@ export function Shell() {
     <div className="shell">
       <nav className="left-nav" aria-label="main">
         <div className="brand">
-          <span className="brand-mark">◉</span> Boo
+          <Icon name="brand" className="brand-mark" /> Boo
         </div>
         <NavLink to="/control" className="nav-entry">
-          <span className="nav-icon">⌁</span> Control
+          <Icon name="pulse" className="nav-icon" /> Control
         </NavLink>
       </nav>
       <main className="page">

@@ -17,7 +17,7 @@ export const ActivityRowSchema = ActivityRowLiveSchema.extend({
 });
 export type ActivityRow = z.infer<typeof ActivityRowSchema>;
 
-export const ActivitySortSchema = z.enum(['ts', 'duration', 'inputTokens', 'outputTokens', 'promptTps', 'genTps']);
+export const ActivitySortSchema = z.enum(['ts', 'duration', 'ttft', 'inputTokens', 'outputTokens', 'promptTps', 'genTps']);
 
 export const ActivityListQuerySchema = z.object({
   host: QueryListSchema.optional(),
@@ -67,6 +67,11 @@ export const ActivityStatsSchema = z.object({
       promptTps: Percentiles,
       /** Generation speed, tokens/s. */
       genTps: Percentiles,
+      /** Time to first token, ms (requests whose host reported timings; see ActivityRowLive.ttftMs). */
+      ttftMs: Percentiles,
+      /** Requests that reused prompt tokens from the KV cache (cache_n > 0), and how many tokens. */
+      cacheHits: z.number().int(),
+      cacheTokens: z.number(),
       lastTs: z.string(),
     }),
   ),

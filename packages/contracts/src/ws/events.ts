@@ -33,6 +33,15 @@ export const ActivityRowLiveSchema = z.object({
   cacheTokens: z.number(),
   promptTps: z.number().nullable(),
   genTps: z.number().nullable(),
+  /**
+   * Time to first token, ms: from the request reaching the host's proxy to its first generated
+   * token (queueing, a model load it waited for, prompt processing). For llama-swap it is
+   * `duration_ms − predicted_ms`, with llama-server's `timings` recovered from the row. null when
+   * the host reported no timings for the request (embeddings, errors, non-llama.cpp backends).
+   */
+  ttftMs: z.number().nullable(),
+  /** llama-server's own `prompt_ms`: prompt processing alone (cached tokens are not reprocessed). */
+  promptMs: z.number().nullable(),
   durationMs: z.number(),
   error: z.string().nullable(),
   hasCapture: z.boolean(),

@@ -40,10 +40,38 @@ export function mapInflight(r: WireInflightRequest, now = Date.now()): InflightR
 
 const speed = (v: number): number | null => (v > 0 && Number.isFinite(v) ? v : null);
 
+const ms1 = (v: number) => Math.round(v * 10) / 10;
+
+/**
+ * Time to first token from one activity row. llama-swap keeps no `prompt_ms` or `predicted_ms`,
+ * but when llama-server sent `timings` the row holds them in another form (protocol §5.2):
+ * `input_tokens = prompt_n`, `prompt_per_second`, `output_tokens = predicted_n`,
+ * `tokens_per_second = predicted_per_second`, and `duration_ms = max(wall, prompt_ms +
+ * predicted_ms)` with the wall clock started before dispatch. So:
+ *
+ * - `promptMs = prompt_n / prompt_per_second`: llama-server's prompt_ms, prompt processing
+ *   alone (tokens reused from the KV cache are not processed, so a cache hit makes it small);
+ * - `ttftMs = duration_ms − predicted_ms`: everything before the first generated token as the
+ *   proxy timed it — queueing in llama-swap, a model load the request waited for, prompt
+ *   processing. It is what a client feels, and never less than promptMs.
+ *
+ * Both are null without timings (speeds −1: embeddings, vLLM without metrics, the Responses
+ * API, errors, llama-swap before v160), and TTFT also when nothing was generated.
+ */
+export function firstTokenTimes(a: Pick<WireActivity, 'inputTokens' | 'outputTokens' | 'promptTps' | 'genTps' | 'durationMs'>): { ttftMs: number | null; promptMs: number | null } {
+  const pp = speed(a.promptTps);
+  const tg = speed(a.genTps);
+  const promptMs = pp !== null && a.inputTokens > 0 ? (a.inputTokens / pp) * 1000 : null;
+  if (promptMs === null || tg === null || a.outputTokens <= 0) return { ttftMs: null, promptMs: promptMs === null ? null : ms1(promptMs) };
+  const predictedMs = (a.outputTokens / tg) * 1000;
+  return { ttftMs: ms1(Math.max(promptMs, a.durationMs - predictedMs)), promptMs: ms1(promptMs) };
+}
+
 export function mapActivity(a: WireActivity): ActivityRecord | undefined {
   const ts = Date.parse(a.timestamp);
   if (!Number.isFinite(ts)) return undefined;
   return {
+    ...firstTokenTimes(a),
     upstreamId: a.id,
     ts: new Date(ts),
     model: a.model,

@@ -1,15 +1,23 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useLocation } from 'react-router';
-import type { Job, PickerEntry } from '@boocontrol/contracts';
+import type { ActionResult, Job, PickerEntry } from '@boocontrol/contracts';
 import { ApiError } from '../../api/client';
-import { fetchPicker, newKey, startPick } from './actions.api';
+import { fetchPicker, newKey, startModelAction, startPick, type ModelAction } from './actions.api';
 import { JobHistory } from './JobHistory';
 import { ModelPicker } from './ModelPicker';
 import { SwitchProgress } from './SwitchProgress';
+import { Icon } from '../../components/Icon';
 import './actions.css';
 
 const OPEN_EVENT = 'boo:open-picker';
 const HISTORY_EVENT = 'boo:open-jobs';
+const ACTION_EVENT = 'boo:model-action';
+
+interface ModelActionRequest {
+  action: ModelAction;
+  host: string;
+  model: string;
+}
 
 /** Opens the model picker from anywhere (a host card passes its host id to filter). */
 export function openModelPicker(host?: string): void {
@@ -18,12 +26,19 @@ export function openModelPicker(host?: string): void {
 export function openJobHistory(host?: string): void {
   window.dispatchEvent(new CustomEvent(HISTORY_EVENT, { detail: { host: host ?? null } }));
 }
+/**
+ * Warms, unloads or switches to a model from any view (a Models row): the layer starts the job
+ * and shows its live progress, exactly as for a switch picked with `m`.
+ */
+export function runModelAction(action: ModelAction, host: string, model: string): void {
+  window.dispatchEvent(new CustomEvent<ModelActionRequest>(ACTION_EVENT, { detail: { action, host, model } }));
+}
 
 /** A button other views can drop in (Fleet host cards, the Models view). */
 export function SwitchModelButton({ host, label = 'Switch model' }: { host?: string; label?: string }) {
   return (
     <button type="button" className="ax-btn ghost small" onClick={() => openModelPicker(host)} data-testid="switch-model-button">
-      ⇄ {label}
+      <Icon name="switch" /> {label}
     </button>
   );
 }
@@ -74,23 +89,40 @@ export function ActionsLayer() {
     };
   }, [onControl, picker, open]);
 
-  const pick = useCallback((entry: PickerEntry) => {
+  // One start at a time: a double click sends nothing twice (and each intent has its own key).
+  const start = useCallback((run: (key: string) => Promise<ActionResult>) => {
     if (busy.current) return;
     busy.current = true;
-    setPicker(null);
     setStartError(null);
-    startPick(entry, newKey())
+    run(newKey())
       .then((r) => setActive(r.job))
       .catch((e: unknown) => setStartError(e instanceof ApiError ? `${e.code}: ${e.message}` : String(e)))
       .finally(() => (busy.current = false));
   }, []);
+
+  const pick = useCallback(
+    (entry: PickerEntry) => {
+      setPicker(null);
+      start((key) => startPick(entry, key));
+    },
+    [start],
+  );
+
+  useEffect(() => {
+    const onAction = (ev: Event) => {
+      const { action, host, model } = (ev as CustomEvent<ModelActionRequest>).detail;
+      start((key) => startModelAction(action, host, model, key));
+    };
+    window.addEventListener(ACTION_EVENT, onAction);
+    return () => window.removeEventListener(ACTION_EVENT, onAction);
+  }, [start]);
 
   if (!onControl) return null;
   return (
     <>
       <div className="ax-bar">
         <button type="button" className="ax-btn" onClick={() => open(null)} data-testid="open-picker" title="Switch model (m)">
-          ⇄ Switch model <kbd>m</kbd>
+          <Icon name="switch" /> Switch model <kbd>m</kbd>
         </button>
         <button type="button" className="ax-btn ghost" onClick={() => setHistory({ host: active?.hostId ?? null })} data-testid="open-jobs">
           Jobs

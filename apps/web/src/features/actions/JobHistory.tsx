@@ -1,9 +1,11 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { Job } from '@boocontrol/contracts';
 import { useFleet, useJobs } from '../../live/context';
-import { fetchJob, fetchJobs } from './actions.api';
+import { fetchJob } from '../../api/jobs';
+import { fetchJobs } from './actions.api';
 import { HostActionsPanel } from './HostActionsPanel';
-import { fmtElapsed, stripAnsi } from './use-job';
+import { fmtElapsed, stripAnsi } from './job-ui';
+import { Icon } from '../../components/Icon';
 
 const what = (j: Job) => String(j.params.model ?? j.params.label ?? j.params.action ?? j.params.requestId ?? '');
 
@@ -70,7 +72,7 @@ export function JobHistory({ initialHost, onClose }: { initialHost: string | nul
           {mode === 'jobs' ? 'Actions' : 'Jobs'}
         </button>
         <button type="button" className="ax-x" onClick={onClose} aria-label="close">
-          ×
+          <Icon name="close" />
         </button>
       </header>
       {mode === 'actions' && current && <HostActionsPanel host={current} />}

@@ -2,27 +2,14 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { TableVirtuoso, type TableComponents } from 'react-virtuoso';
 import type { ActivityRowLive, ActivityStats } from '@boocontrol/contracts';
+import { Icon } from '../../components/Icon';
 import { useActivityLive, useFleet } from '../../live/context';
-import { fmtDuration, fmtInt, fmtTime, fmtTps } from '../fleet/ui/format';
 import { fetchActivity, fetchStats } from './activity.api';
+import { ActivityCells, COLUMNS } from './ActivityCells';
 import { CaptureDrawer } from './CaptureDrawer';
+import { StatsStrip } from './StatsStrip';
 import { fromOf, matches, RANGES, readFilters, type ViewFilters } from './filters';
 import './activity.css';
-
-const COLUMNS: Array<{ key: string; label: string; sort?: ViewFilters['sort']; num?: boolean }> = [
-  { key: 'ts', label: 'time', sort: 'ts' },
-  { key: 'host', label: 'host' },
-  { key: 'model', label: 'model' },
-  { key: 'path', label: 'path' },
-  { key: 'status', label: 'status', num: true },
-  { key: 'in', label: 'in', sort: 'inputTokens', num: true },
-  { key: 'out', label: 'out', sort: 'outputTokens', num: true },
-  { key: 'cache', label: 'cache', num: true },
-  { key: 'pp', label: 'prompt t/s', sort: 'promptTps', num: true },
-  { key: 'tg', label: 'gen t/s', sort: 'genTps', num: true },
-  { key: 'dur', label: 'duration', sort: 'duration', num: true },
-  { key: 'cap', label: '' },
-];
 
 interface RowContext {
   fresh: Set<string>;
@@ -43,41 +30,6 @@ const TABLE_COMPONENTS: TableComponents<ActivityRowLive, RowContext> = {
     />
   ),
 };
-
-function StatsStrip({ stats }: { stats: ActivityStats | null }) {
-  if (!stats) return null;
-  const total = stats.groups.reduce((n, g) => n + g.count, 0);
-  const errors = stats.groups.reduce((n, g) => n + g.errors, 0);
-  const out = stats.groups.reduce((n, g) => n + g.outputTokens, 0);
-  const top = [...stats.groups].sort((a, b) => b.count - a.count).slice(0, 4);
-  return (
-    <div className="fleet-summary activity-stats" data-testid="activity-stats">
-      <div className="stat">
-        <span className="stat-value numeral">{fmtInt(total)}</span>
-        <span className="stat-label">requests</span>
-      </div>
-      <div className={`stat ${errors ? 'bad' : ''}`}>
-        <span className="stat-value numeral">{fmtInt(errors)}</span>
-        <span className="stat-label">errors</span>
-      </div>
-      <div className="stat">
-        <span className="stat-value numeral">{fmtInt(out)}</span>
-        <span className="stat-label">tokens out</span>
-      </div>
-      {top.map((g) => (
-        <div className="stat" key={`${g.hostId}/${g.model}`} title={`${g.hostId}/${g.model}: p50/p95 generation ${fmtTps(g.genTps?.p50)}/${fmtTps(g.genTps?.p95)} t/s`}>
-          <span className="stat-value numeral small-value">
-            {fmtTps(g.genTps?.p50)}
-            <span className="muted"> / {fmtTps(g.genTps?.p95)}</span>
-          </span>
-          <span className="stat-label">
-            {g.model} p50/p95 t/s
-          </span>
-        </div>
-      ))}
-    </div>
-  );
-}
 
 /**
  * Every request across the fleet: history from the API (filters, sort, cursor paging as you
@@ -211,7 +163,13 @@ export function ActivityView() {
         </div>
         <input type="search" placeholder="search model, path, error…" value={qDraft} onChange={(e) => setQDraft(e.target.value)} aria-label="search" data-testid="activity-search" />
         <span className="live-badge" data-live={liveMode}>
-          {liveMode ? '● live' : 'paused (sorted)'}
+          {liveMode ? (
+            <>
+              <Icon name="dot" /> live
+            </>
+          ) : (
+            'paused (sorted)'
+          )}
         </span>
         {loading && <span className="muted small">loading…</span>}
         {error && <span className="error-text small">{error}</span>}
@@ -226,33 +184,14 @@ export function ActivityView() {
           fixedHeaderContent={() => (
             <tr>
               {COLUMNS.map((c) => (
-                <th key={c.key} className={`${c.num ? 'num' : ''} ${c.sort ? 'sortable' : ''} ${c.sort === f.sort ? 'sorted' : ''}`} onClick={c.sort ? () => sortBy(c.sort!) : undefined}>
+                <th key={c.key} className={`${c.num ? 'num' : ''} ${c.sort ? 'sortable' : ''} ${c.sort === f.sort ? 'sorted' : ''}`} title={c.title} onClick={c.sort ? () => sortBy(c.sort!) : undefined}>
                   {c.label}
-                  {c.sort === f.sort ? (f.order === 'desc' ? ' ▾' : ' ▴') : ''}
+                  {c.sort === f.sort && <Icon name={f.order === 'desc' ? 'sortDown' : 'sortUp'} className="sort-mark" />}
                 </th>
               ))}
             </tr>
           )}
-          itemContent={(_, r) => (
-            <>
-              <td className="mono">{fmtTime(r.ts)}</td>
-              <td>{r.hostId}</td>
-              <td className="model-cell" title={r.model}>
-                {r.model}
-              </td>
-              <td className="mono muted">{r.path}</td>
-              <td className={`num ${r.status >= 400 ? 'error-text' : ''}`} title={r.error ?? undefined}>
-                {r.status}
-              </td>
-              <td className="num">{fmtInt(r.inputTokens)}</td>
-              <td className="num">{fmtInt(r.outputTokens)}</td>
-              <td className="num muted">{r.cacheTokens >= 0 ? fmtInt(r.cacheTokens) : '—'}</td>
-              <td className="num">{fmtTps(r.promptTps)}</td>
-              <td className="num">{fmtTps(r.genTps)}</td>
-              <td className="num">{fmtDuration(r.durationMs)}</td>
-              <td>{r.hasCapture ? <span title="capture available">⧉</span> : ''}</td>
-            </>
-          )}
+          itemContent={(_, r) => <ActivityCells r={r} />}
           context={rowContext}
           components={TABLE_COMPONENTS}
         />

@@ -3,6 +3,7 @@ import type { ActivityRowLive, Capture } from '@boocontrol/contracts';
 import { ApiError } from '../../api/client';
 import { fmtDateTime, fmtDuration } from '../fleet/ui/format';
 import { fetchCapture } from './activity.api';
+import { Icon } from '../../components/Icon';
 
 /** Pretty-prints JSON bodies; SSE streams are shown as their data lines. */
 function pretty(body: string | null): string {
@@ -65,7 +66,7 @@ export function CaptureDrawer({ row, onClose }: { row: ActivityRowLive; onClose(
           </div>
         </div>
         <button type="button" onClick={onClose} aria-label="close">
-          ✕
+          <Icon name="close" />
         </button>
       </header>
       {row.error && <p className="error-text small">{row.error}</p>}

@@ -14,7 +14,7 @@ export interface ViewFilters {
   status: '' | 'ok' | 'error';
   q: string;
   range: string;
-  sort: 'ts' | 'duration' | 'inputTokens' | 'outputTokens' | 'promptTps' | 'genTps';
+  sort: 'ts' | 'duration' | 'ttft' | 'inputTokens' | 'outputTokens' | 'promptTps' | 'genTps';
   order: 'asc' | 'desc';
 }
 
@@ -27,7 +27,7 @@ export function readFilters(p: URLSearchParams): ViewFilters {
     status: status === 'ok' || status === 'error' ? status : '',
     q: p.get('q') ?? '',
     range: p.get('range') ?? '24h',
-    sort: sort && ['ts', 'duration', 'inputTokens', 'outputTokens', 'promptTps', 'genTps'].includes(sort) ? sort : 'ts',
+    sort: sort && ['ts', 'duration', 'ttft', 'inputTokens', 'outputTokens', 'promptTps', 'genTps'].includes(sort) ? sort : 'ts',
     order: p.get('order') === 'asc' ? 'asc' : 'desc',
   };
 }

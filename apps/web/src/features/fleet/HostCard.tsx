@@ -52,8 +52,16 @@ function ModelRow({ m, now }: { m: LiveModel; now: number }) {
 }
 
 function Inflight({ reqs, total, now, receivedAt }: { reqs: InflightRequest[]; total: number; now: number; receivedAt: number }) {
+  // An empty "in flight" heading reads like something failed to load: say the host is idle.
+  if (total === 0 && reqs.length === 0) {
+    return (
+      <div className="inflight" data-testid="inflight" data-idle="true">
+        <div className="inflight-head idle">idle</div>
+      </div>
+    );
+  }
   return (
-    <div className="inflight" data-testid="inflight">
+    <div className="inflight" data-testid="inflight" data-idle="false">
       <div className="inflight-head">
         <span className="numeral">{total}</span> in flight
       </div>
@@ -151,7 +159,8 @@ export const HostCard = memo(function HostCard({ host }: { host: HostSummary }) 
         {host.models.length === 0 && <li className="muted small">no models reported yet</li>}
       </ul>
       {idle > 0 && <div className="muted small idle-models">{idle} idle model{idle === 1 ? '' : 's'}</div>}
-      <Inflight reqs={host.inflight} total={total} now={now} receivedAt={receivedAt} />
+      {/* an unreachable host is not idle: its card already says why, in-flight is unknown */}
+      {(host.status === 'online' || host.status === 'degraded' || total > 0) && <Inflight reqs={host.inflight} total={total} now={now} receivedAt={receivedAt} />}
       <Telemetry host={host} series={series} />
       <footer className="host-card-foot">
         <Link to={`/control/fleet/${host.id}`} className="small">

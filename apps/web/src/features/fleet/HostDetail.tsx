@@ -8,6 +8,7 @@ import { PerfChart, type ChartSpec } from './PerfChart';
 import { fmtAgo, fmtDateTime, fmtDuration, fmtMb } from './ui/format';
 import { StatusDot } from './ui/StatusDot';
 import { useNow } from './ui/use-now';
+import { Icon } from '../../components/Icon';
 import './fleet.css';
 
 const RANGES = [
@@ -72,7 +73,7 @@ export function HostDetail() {
     <div className="host-detail" data-testid="host-detail" data-host={host.id}>
       <div className="host-detail-head">
         <Link to="/control/fleet" className="small">
-          ← fleet
+          <Icon name="left" /> fleet
         </Link>
         <StatusDot status={host.status} />
         <h2>{host.label}</h2>
@@ -93,7 +94,7 @@ export function HostDetail() {
             <dd className="mono">{host.baseUrl}</dd>
             <dt>kind</dt>
             <dd>
-              {host.kind} {host.wire ? <span className="muted">({host.wire === 'head' ? 'v236+' : 'legacy ≤ v235'})</span> : null}
+              {host.kind} {host.wire ? <span className="muted">({host.wire === 'head' ? 'v236+' : 'legacy, v235 or older'})</span> : null}
             </dd>
             <dt>version</dt>
             <dd className="numeral">{host.version ?? '—'}</dd>

@@ -1,8 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
-import { JobSchema, type Job } from '@boocontrol/contracts';
-import { api } from '../../api/client';
-import { hostConfigApi } from './host-config.api';
-import { useLiveJob } from './use-live-job';
+import type { Job } from '@boocontrol/contracts';
+import { cancelJob } from '../../api/jobs';
+import { useJob } from '../../live/use-job';
 
 const STAGE_LABEL: Record<string, string> = {
   'read-backup': 'reading backup',
@@ -20,29 +19,9 @@ const STAGE_LABEL: Record<string, string> = {
 
 /** Live progress of one job: status, stage, percent bar, log tail, cancel, final error. */
 export function JobProgress({ job, title, onFinished }: { job: Job; title: string; onFinished?: (job: Job) => void }) {
-  const live = useLiveJob(job);
-  const [final, setFinal] = useState<Job | null>(null);
+  const live = useJob(job, onFinished);
   const [cancelling, setCancelling] = useState(false);
   const tailRef = useRef<HTMLPreElement>(null);
-  const finished = live?.finished ?? false;
-
-  // The frame says it finished; the job record carries the error message and full detail.
-  useEffect(() => {
-    if (!finished) return;
-    let stop = false;
-    api(`/jobs/${encodeURIComponent(job.id)}`, JobSchema)
-      .then((j) => {
-        if (stop) return;
-        setFinal(j);
-        onFinished?.(j);
-      })
-      .catch(() => undefined);
-    return () => {
-      stop = true;
-    };
-    // onFinished is a callback prop; the job id and finished flag decide when to fetch.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [finished, job.id]);
 
   useEffect(() => {
     const el = tailRef.current;
@@ -50,13 +29,10 @@ export function JobProgress({ job, title, onFinished }: { job: Job; title: strin
   }, [live?.output]);
 
   if (!live) return null;
-  const detail = final?.detail ?? live.detail;
-  const status = final?.status ?? live.status;
+  const { detail, status, error, output, finished } = live;
   const percent = typeof detail.percent === 'number' ? detail.percent : null;
   const stage = typeof detail.stage === 'string' ? detail.stage : '';
   const rolledBack = detail.rolledBack === true;
-  const error = final?.error ?? live.error;
-  const output = final?.outputTail || live.output;
 
   return (
     <section className={`hc-job status-${status}${rolledBack ? ' rolled-back' : ''}`} data-testid="job-progress" data-status={status} data-job={job.id}>
@@ -77,7 +53,7 @@ export function JobProgress({ job, title, onFinished }: { job: Job; title: strin
             disabled={cancelling}
             onClick={() => {
               setCancelling(true);
-              hostConfigApi.cancelJob(job.id).catch(() => setCancelling(false));
+              cancelJob(job.id).catch(() => setCancelling(false));
             }}
           >
             {cancelling ? 'Cancelling…' : 'Cancel'}

@@ -5,7 +5,6 @@ import {
   HostConfigSchema,
   HostSshSettingsSchema,
   JobAcceptedSchema,
-  JobSchema,
   type HostSshSettingsPatch,
   type PullBody,
 } from '@boocontrol/contracts';
@@ -27,6 +26,4 @@ export const hostConfigApi = {
   backups: (id: string) => api(`${host(id)}/config/backups`, ConfigBackupListSchema),
   restore: (id: string, backup: string) => api(`${host(id)}/config/restore`, JobAcceptedSchema, { method: 'POST', body: { backup }, headers: once() }),
   pull: (id: string, body: PullBody) => api(`${host(id)}/pull`, JobAcceptedSchema, { method: 'POST', body, headers: once() }),
-  // An empty JSON body: the gateway relays a POST body as a stream and needs one to exist.
-  cancelJob: (jobId: string) => api(`/jobs/${encodeURIComponent(jobId)}/cancel`, JobSchema, { method: 'POST', body: {} }),
 };

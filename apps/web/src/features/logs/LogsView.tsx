@@ -5,6 +5,7 @@ import { useFleet } from '../../live/context';
 import { fmtInt } from '../fleet/ui/format';
 import { renderAnsi, stripAnsi } from './ansi';
 import { useLogStore } from './use-log-store';
+import { Icon } from '../../components/Icon';
 import './logs.css';
 
 /** A single enormous line (llama-swap logs can carry MiB-long ones) is shown cut, not laid out whole. */
@@ -136,10 +137,10 @@ export function LogsView() {
           </span>
         )}
         <button type="button" onClick={() => jump(-1)} disabled={!matches.length} aria-label="previous hit">
-          ↑
+          <Icon name="up" />
         </button>
         <button type="button" onClick={() => jump(1)} disabled={!matches.length} aria-label="next hit">
-          ↓
+          <Icon name="down" />
         </button>
         <label className="small muted">
           <input type="checkbox" checked={wrap} onChange={(e) => setWrap(e.target.checked)} /> wrap
@@ -149,11 +150,11 @@ export function LogsView() {
         </span>
         {following ? (
           <button type="button" onClick={pause} data-testid="logs-pause">
-            ❚❚ pause
+            <Icon name="pause" /> pause
           </button>
         ) : (
           <button type="button" className="primary" onClick={resume} data-testid="logs-follow">
-            ▶ follow{store.count - (frozen?.count ?? 0) + shift > 0 ? ` (+${fmtInt(store.count - frozen!.count + shift)})` : ''}
+            <Icon name="play" /> follow{store.count - (frozen?.count ?? 0) + shift > 0 ? ` (+${fmtInt(store.count - frozen!.count + shift)})` : ''}
           </button>
         )}
       </div>

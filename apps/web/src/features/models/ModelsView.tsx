@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
-import { Link } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import { AnimatePresence, motion } from 'framer-motion';
 import { fleetModelRow } from '@boocontrol/contracts';
 import type { FleetModel } from '@boocontrol/contracts';
@@ -9,6 +9,7 @@ import { fmtAgo, fmtDuration, fmtInt, fmtTps } from '../fleet/ui/format';
 import { StatusDot } from '../fleet/ui/StatusDot';
 import { useNow } from '../fleet/ui/use-now';
 import { useThrottled } from '../fleet/ui/use-throttled';
+import { inStateFilter, ModelActions, STATE_FILTERS, stateFilterOf } from './ModelActions';
 import { fetchModels } from './models.api';
 import './models.css';
 
@@ -28,7 +29,8 @@ const SORTERS: Record<SortKey, (a: FleetModel, b: FleetModel) => number> = {
 
 /**
  * Every model in the fleet: where it lives, its live state (from the fleet topic), when it was
- * last used, how often, and its median speeds and load time (from stored history).
+ * last used, how often, and its median speeds and load time (from stored history); per row
+ * Warm, Unload and Switch to, and a filter by state (kept in the URL: `?state=loaded`).
  */
 export function ModelsView() {
   const fleet = useThrottled(useFleet(), 500);
@@ -38,6 +40,14 @@ export function ModelsView() {
   const [error, setError] = useState<string | null>(null);
   const [sort, setSort] = useState<SortKey>('state');
   const [filter, setFilter] = useState('');
+  const [params, setParams] = useSearchParams();
+  const stateFilter = stateFilterOf(params.get('state'));
+  const setStateFilter = (key: string) => {
+    const next = new URLSearchParams(params);
+    if (key === 'all') next.delete('state');
+    else next.set('state', key);
+    setParams(next, { replace: true });
+  };
 
   useEffect(() => {
     const ac = new AbortController();
@@ -57,15 +67,18 @@ export function ModelsView() {
   }, [days]);
 
   // live state wins over the (up to 15 s old) list; models seen live but not yet listed appear too
-  const rows = useMemo(() => {
+  const all = useMemo(() => {
     const byKey = new Map((usage ?? []).map((m) => [m.key, m]));
     const out = (fleet?.hosts ?? []).flatMap((h) => h.models.map((m) => fleetModelRow(h, m, byKey.get(`${h.id}/${m.id}`))));
     const q = filter.trim().toLowerCase();
     return out.filter((m) => !q || `${m.id} ${m.name} ${m.hostLabel} ${m.aliases.join(' ')}`.toLowerCase().includes(q)).sort(SORTERS[sort]);
   }, [fleet, usage, sort, filter]);
+  const rows = useMemo(() => all.filter((m) => inStateFilter(m, stateFilter)), [all, stateFilter]);
+  // per-model actions exist for llama-swap hosts (script hosts act through their own buttons)
+  const llamaSwap = useMemo(() => new Set((fleet?.hosts ?? []).filter((h) => h.kind === 'llama-swap').map((h) => h.id)), [fleet]);
 
-  const loadedCount = rows.filter((r) => r.state === 'ready').length;
-  const distinct = new Set(rows.map((r) => r.id)).size;
+  const loadedCount = all.filter((r) => r.state === 'ready').length;
+  const distinct = new Set(all.map((r) => r.id)).size;
   const th = (key: SortKey, label: string, num = false) => (
     <th className={`${num ? 'num' : ''} sortable ${sort === key ? 'sorted' : ''}`} onClick={() => setSort(key)}>
       {label}
@@ -90,6 +103,15 @@ export function ModelsView() {
         <span style={{ marginLeft: 'auto' }} />
         <SwitchModelButton />
       </div>
+      <div className="toolbar">
+        <div className="range-tabs state-tabs" role="tablist" aria-label="state" data-testid="state-filter">
+          {STATE_FILTERS.map((f) => (
+            <button key={f.key} type="button" role="tab" aria-selected={f.key === stateFilter} className={f.key === stateFilter ? 'active' : ''} onClick={() => setStateFilter(f.key)} data-testid={`state-${f.key}`}>
+              {f.label} <span className="tab-count">{all.filter((m) => inStateFilter(m, f.key)).length}</span>
+            </button>
+          ))}
+        </div>
+      </div>
       <div className="panel models-panel">
         <table className="table models-table" data-testid="models-table">
           <thead>
@@ -103,6 +125,7 @@ export function ModelsView() {
               {th('prompt', 'prompt t/s (p50)', true)}
               {th('load', 'load time (p50)', true)}
               <th className="num">ctx</th>
+              <th>actions</th>
             </tr>
           </thead>
           <tbody>
@@ -118,10 +141,10 @@ export function ModelsView() {
                       </div>
                     )}
                   </td>
-                  <td>
+                  <td className="nowrap">
                     <StatusDot status={m.hostStatus} /> <Link to={`/control/fleet/${m.hostId}`}>{m.hostLabel}</Link>
                   </td>
-                  <td>
+                  <td className="nowrap">
                     <motion.span className="model-state" key={m.state} initial={{ scale: 1.2 }} animate={{ scale: 1 }}>
                       {m.state}
                     </motion.span>
@@ -136,12 +159,15 @@ export function ModelsView() {
                   <td className="num numeral">{fmtTps(m.medianPromptTps)}</td>
                   <td className="num">{m.medianLoadMs !== null ? fmtDuration(m.medianLoadMs) : '—'}</td>
                   <td className="num muted">{m.contextLength ?? '—'}</td>
+                  <td>
+                    <ModelActions m={m} actionable={llamaSwap.has(m.hostId)} />
+                  </td>
                 </motion.tr>
               ))}
             </AnimatePresence>
           </tbody>
         </table>
-        {rows.length === 0 && <div className="muted">{usage === null ? 'Loading…' : 'No models.'}</div>}
+        {rows.length === 0 && <div className="muted">{usage === null ? 'Loading…' : all.length > 0 ? `No ${stateFilter} models.` : 'No models.'}</div>}
       </div>
     </div>
   );

@@ -14,6 +14,12 @@ export function fmtDuration(ms: number): string {
   return `${Math.floor(h / 24)}d ${h % 24}h`;
 }
 
+/** Milliseconds with a decimal below 10 ms (a cached prompt on a fast GPU takes a fraction of one). */
+export function fmtMs(ms: number | null | undefined): string {
+  if (ms == null || !Number.isFinite(ms) || ms < 0) return '—';
+  return ms < 10 ? `${ms.toFixed(1)} ms` : fmtDuration(ms);
+}
+
 export function fmtAgo(iso: string | null | undefined, now = Date.now()): string {
   if (!iso) return 'never';
   const t = Date.parse(iso);
