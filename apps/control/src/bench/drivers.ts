@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { RequestRecord } from './record';
 import { arrivals, type Rng } from './rng';
 import type { Clock } from './stream-recorder';
@@ -51,6 +52,8 @@ class Drain {
   private readonly onCancel = () => this.ctl.abort();
 
   constructor(private readonly signal: AbortSignal) {
+    // every in-flight request and queued arrival listens on this signal; hundreds are expected
+    setMaxListeners(0, this.ctl.signal);
     if (signal.aborted) this.ctl.abort();
     else signal.addEventListener('abort', this.onCancel, { once: true });
   }
@@ -58,10 +61,12 @@ class Drain {
   track<T>(p: Promise<T>, measured: boolean): Promise<T> {
     this.all.add(p);
     if (measured) this.measured.add(p);
-    void p.finally(() => {
+    const settle = () => {
       this.all.delete(p);
       this.measured.delete(p);
-    });
+    };
+    // then(settle, settle) rather than finally: a rejection is the caller's to see, not an unhandled one here
+    p.then(settle, settle);
     return p;
   }
 
