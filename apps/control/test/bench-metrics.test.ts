@@ -117,7 +117,7 @@ describe('event-level throughput', () => {
       rec({ tSched: 2500, tSent: 2500, first: 2550 }), // cooldown: not measured
     ];
     const p = derivePoint({
-      index: 0, level: 1, driver: 'concurrency', records: recs, windows: [[0, 1000], [1000, 2000]],
+      index: 0, level: 1, driver: 'concurrency', startedAt: new Date(0), records: recs, windows: [[0, 1000], [1000, 2000]],
       spec: { slos: [{ metric: 'ttft', percentile: 50, maxMs: 100 }], maxErrorRate: 0.5 }, workload: { defeatsCache: true, ignoreEos: true },
     });
     expect(p.requests).toEqual({ measured: 4, succeeded: 2, errors: 1, shed: 1 });

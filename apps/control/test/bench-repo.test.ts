@@ -9,7 +9,7 @@ const emptyDist = { n: 0, mean: null, std: null, min: null, max: null, p50: null
 const rep = { mean: 10, std: 0.1, cv: 0.01, values: [9.9, 10.1] };
 function point(index: number, level: number): BenchPoint {
   return BenchPointSchema.parse({
-    index, level, driver: 'concurrency', repetitions: 2, measuredS: 1,
+    index, level, driver: 'concurrency', repetitions: 2, startedAt: '2026-01-01T00:00:00.000Z', measuredS: 1,
     requests: { measured: 4, succeeded: 4, errors: 0, shed: 0 }, errorRate: 0, shedRate: 0,
     ttftMs: { ...emptyDist, n: 1, p50: 12 }, ttftSchedMs: emptyDist, ttfbMs: emptyDist, ttfoMs: emptyDist, tpotMs: emptyDist,
     itlMs: emptyDist, e2eMs: emptyDist, e2eSchedMs: emptyDist, queueMs: emptyDist,

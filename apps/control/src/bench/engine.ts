@@ -94,6 +94,7 @@ export async function runBench(input: unknown, deps: BenchDeps): Promise<BenchOu
       const level = levels[index] as number;
       deps.onProgress?.({ type: 'point-started', index, level, of: levels.length });
       const records: RequestRecord[] = [];
+      const startedAt = new Date();
       const start = clock.now();
       const warmupEnd = start + spec.window.warmupS * 1000;
       const repMs = (spec.window.measureS * 1000) / spec.repetitions;
@@ -133,7 +134,7 @@ export async function runBench(input: unknown, deps: BenchDeps): Promise<BenchOu
       // a cancelled point is incomplete: it is dropped, the finished ones are kept
       if (deps.signal.aborted) return outcome('cancelled');
 
-      const point = derivePoint({ index, level, driver: spec.driver.kind, records, windows, spec, workload });
+      const point = derivePoint({ index, level, driver: spec.driver.kind, startedAt, records, windows, spec, workload });
       points.push(point);
       await deps.onPoint?.(point, sampleRecords(records, windows, start, deps.maxSamplesPerPoint ?? 200));
       if (point.requests.succeeded === 0 && point.requests.errors > 0 && point.requests.shed === 0) {

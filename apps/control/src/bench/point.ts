@@ -13,6 +13,7 @@ export interface PointInput {
   index: number;
   level: number;
   driver: BenchSpec['driver']['kind'];
+  startedAt: Date;
   /** every record of the point, warmup and cooldown included (event-level throughput uses them) */
   records: readonly RequestRecord[];
   /** absolute [start, end) of each repetition's measured window */
@@ -95,6 +96,7 @@ export function derivePoint(p: PointInput): BenchPoint {
     level: p.level,
     driver: p.driver,
     repetitions: p.windows.length,
+    startedAt: p.startedAt.toISOString(),
     measuredS,
     requests: { measured: mrecs.length, succeeded: ok.length, errors, shed },
     errorRate,

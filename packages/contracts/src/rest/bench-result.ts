@@ -62,6 +62,8 @@ export const BenchPointSchema = z.object({
   level: z.number(),
   driver: z.enum(['concurrency', 'rate']),
   repetitions: z.number().int(),
+  /** wall-clock start of the point (metadata only: every duration uses the monotonic clock) */
+  startedAt: z.string(),
   measuredS: z.number(),
   requests: z.object({
     /** scheduled inside a measured window */
