@@ -10,7 +10,7 @@ import { runBench, type BenchDeps } from '../src/bench/engine';
  *
  * Tolerances are generous because the sim, the engine and parallel test workers share two loaded
  * cores, but they are tight enough to catch a clock started at the wrong event or a token
- * counted twice: TTFT within −2/+30 ms of the schedule, TPOT within −20/+25 %.
+ * counted twice: TTFT p50 within −2/+40 ms of the schedule, TPOT within −20/+25 %.
  */
 let host: SimHost;
 
@@ -72,7 +72,7 @@ describe('bench engine on the simulator', () => {
       expect(p.requests.errors).toBe(0);
       expect(p.requests.measured).toBeGreaterThan(p.level * 3);
       expect(p.ttftMs.p50).toBeGreaterThan(58);
-      expect(p.ttftMs.p50).toBeLessThan(90);
+      expect(p.ttftMs.p50).toBeLessThan(100);
       // a first token that the loaded machine delivered late shortens the decode span after
       // it (later tokens are due on the original grid), so TPOT can also come out low
       expect(p.tpotMs.p50).toBeGreaterThan(8);
@@ -116,8 +116,9 @@ describe('bench engine on the simulator', () => {
     expect(p.requests.errors).toBe(0);
     expect(p.flags.shedding).toBe(true);
     expect(p.shedRate).toBeGreaterThan(0);
-    // latency comes from served requests only: 4 ms prefill + 5 ms/token, no 429 round trips in it
-    expect(p.ttftMs.max).toBeLessThan(60);
+    // latency comes from served requests only (~9 ms to the first token): a shed request retried
+    // after its 1 s Retry-After would show up here as a TTFT above a second
+    expect(p.ttftMs.max).toBeLessThan(250);
     expect(p.ttftMs.n).toBe(p.requests.succeeded);
     expect(p.slo.met).toBe(false);
   });
@@ -207,7 +208,7 @@ describe('bench engine on the simulator', () => {
     // the send hides it; latency from the schedule does not (coordinated omission).
     expect(high.queueMs.p50).toBeGreaterThan(100);
     expect(high.ttftSchedMs.p50 as number).toBeGreaterThan((high.ttftMs.p50 as number) + 100);
-    expect(high.ttftMs.p50).toBeLessThan(90);
+    expect(high.ttftMs.p50).toBeLessThan(100);
     expect(high.e2eSchedMs.p99 as number).toBeGreaterThan((high.e2eMs.p99 as number) * 2);
   });
 
