@@ -125,6 +125,8 @@ describe('bench engine on the simulator', () => {
 
   it('counts an injected 5xx burst and dropped streams as errors and keeps running', async () => {
     let crashed = false;
+    let crashedInWindow = false;
+    let inCooldown = false;
     const { outcome } = await run(
       {
         model: 'faulty',
@@ -136,12 +138,22 @@ describe('bench engine on the simulator', () => {
       },
       {
         onProgress: (e) => {
-          if (e.type !== 'phase' || e.phase !== 'measure') return;
+          if (e.type !== 'phase') return;
+          if (e.index === 1 && e.phase === 'cooldown') inCooldown = true;
+          if (e.phase !== 'measure') return;
           // 50 ms into the window, so all three failures are surely scheduled inside it (a timer
           // may fire a little before the monotonic clock reaches the boundary)
           if (e.index === 0) setTimeout(() => host.faults.errorBurst(3, 500, 'injected failure'), 50);
-          // 200 ms into point 1's window both users are mid-stream: cut them
-          if (e.index === 1) setTimeout(() => (crashed = host.faults.crashModel('faulty')), 200);
+          // 200 ms into point 1's window, as soon as a request is in flight: cut it
+          if (e.index === 1) {
+            const cut = () => {
+              if (host.models().find((m) => m.id === 'faulty')?.inflight) {
+                crashed = host.faults.crashModel('faulty');
+                crashedInWindow = !inCooldown;
+              } else setTimeout(cut, 2);
+            };
+            setTimeout(cut, 200);
+          }
         },
       },
     );
@@ -152,6 +164,9 @@ describe('bench engine on the simulator', () => {
     expect(p0.errorSamples).toEqual(['HTTP 500: injected failure']);
     expect(p0.requests.succeeded).toBeGreaterThan(3);
     expect(crashed).toBe(true);
+    expect(crashedInWindow).toBe(true);
+    // mid-stream (a TCP reset after the headers) or before the headers (a bare 502)
+    expect(p1.errorSamples.every((m) => /stream dropped|HTTP 502|HTTP 503/.test(m))).toBe(true);
     expect(p1.requests.errors).toBeGreaterThanOrEqual(1);
     // the model reloads and the point goes on
     expect(p1.requests.succeeded).toBeGreaterThan(2);
