@@ -141,8 +141,9 @@ ALTER TABLE control_jobs ADD COLUMN IF NOT EXISTS cancel_requested_at timestampt
 ALTER TABLE control_jobs ADD COLUMN IF NOT EXISTS payload jsonb;
 CREATE INDEX IF NOT EXISTS control_jobs_parent_idx ON control_jobs (parent_id) WHERE parent_id IS NOT NULL;
 
--- Benchmarks, evals and reports come in later issues; their tables exist now so that the
--- job model and retention can be written against the final shape.
+-- Evals and reports come in later issues; their tables exist now so that the job model and
+-- retention can be written against the final shape. Speed benchmarks (issue 11) keep a run row,
+-- one row per measured point, and a bounded sample of request records per point.
 CREATE TABLE IF NOT EXISTS control_bench_runs (
   id                text PRIMARY KEY,
   job_id            text REFERENCES control_jobs (id) ON DELETE SET NULL,
@@ -152,6 +153,37 @@ CREATE TABLE IF NOT EXISTS control_bench_runs (
   status            text NOT NULL DEFAULT 'queued',
   created_at        timestamptz NOT NULL DEFAULT now(),
   finished_at       timestamptz
+);
+-- config holds the BenchRunRequest; status follows the job statuses (interrupted at boot).
+ALTER TABLE control_bench_runs ADD COLUMN IF NOT EXISTS started_at timestamptz;
+ALTER TABLE control_bench_runs ADD COLUMN IF NOT EXISTS summary jsonb;
+ALTER TABLE control_bench_runs ADD COLUMN IF NOT EXISTS error_code text;
+ALTER TABLE control_bench_runs ADD COLUMN IF NOT EXISTS error_message text;
+CREATE INDEX IF NOT EXISTS control_bench_runs_host_created_idx ON control_bench_runs (host_id, created_at DESC);
+CREATE INDEX IF NOT EXISTS control_bench_runs_model_created_idx ON control_bench_runs (model, created_at DESC);
+CREATE INDEX IF NOT EXISTS control_bench_runs_status_idx ON control_bench_runs (status);
+CREATE TABLE IF NOT EXISTS control_bench_points (
+  run_id            text NOT NULL REFERENCES control_bench_runs (id) ON DELETE CASCADE,
+  idx               integer NOT NULL,
+  level             double precision NOT NULL,
+  -- the whole BenchPoint (contracts); level is a column for ordering and filtering
+  point             jsonb NOT NULL,
+  created_at        timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (run_id, idx)
+);
+-- At most a fixed number per point (bench.repo.ts enforces it in the INSERT itself).
+CREATE TABLE IF NOT EXISTS control_bench_samples (
+  run_id            text NOT NULL REFERENCES control_bench_runs (id) ON DELETE CASCADE,
+  point_idx         integer NOT NULL,
+  seq               integer NOT NULL,
+  rep               integer,
+  status            integer,
+  error_kind        text,
+  ttft_ms           double precision,
+  e2e_ms            double precision,
+  output_tokens     integer,
+  sample            jsonb NOT NULL,
+  PRIMARY KEY (run_id, point_idx, seq)
 );
 CREATE TABLE IF NOT EXISTS control_bench_results (
   id                bigserial PRIMARY KEY,

@@ -12,6 +12,14 @@ export const ERROR_STATUS = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   AMBIGUOUS_MODEL: 409,
+  /** A bench spec outside the limits in rest/bench.ts (details: the zod issues). */
+  BENCH_INVALID_SPEC: 400,
+  /** A bench JSONL workload line that is not a valid prompt (details: { line, reason }). */
+  BENCH_BAD_JSONL: 400,
+  /** The host serves other traffic and the bench did not ask to take it over. */
+  HOST_BUSY: 409,
+  /** Another bench or eval holds the host's lease (details: the holder). */
+  LEASE_HELD: 409,
   PAYLOAD_TOO_LARGE: 413,
   BUSY: 429,
   CANCELLED: 409,

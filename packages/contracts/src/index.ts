@@ -13,3 +13,5 @@ export * from './rest/perf';
 export * from './rest/models';
 export * from './rest/logs';
 export * from './rest/actions';
+export * from './rest/bench';
+export * from './rest/bench-result';
