@@ -223,3 +223,16 @@ CREATE TABLE IF NOT EXISTS control_reports (
   body              jsonb NOT NULL DEFAULT '{}'::jsonb,
   created_at        timestamptz NOT NULL DEFAULT now()
 );
+
+-- Fleet lease (bench, evals, gateway): at most one holder per host. The fencing token comes
+-- from one sequence, so it grows on every grant, across processes; a holder that stops renewing
+-- loses the lease at expires_at.
+CREATE SEQUENCE IF NOT EXISTS control_lease_fence;
+CREATE TABLE IF NOT EXISTS control_leases (
+  host_id           text PRIMARY KEY,
+  owner             text NOT NULL,
+  purpose           text NOT NULL,
+  token             bigint NOT NULL,
+  acquired_at       timestamptz NOT NULL DEFAULT now(),
+  expires_at        timestamptz NOT NULL
+);

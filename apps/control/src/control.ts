@@ -23,8 +23,9 @@ import { createHostConfigFeature, type HostConfigFeatureOptions } from './ssh/ss
 import { createFleetFeature } from './fleet/fleet.feature';
 import type { FleetOptions, FleetServices } from './fleet/fleet-services';
 import { createActionsFeature } from './actions/actions.feature';
+import { createBenchFeature } from './bench/bench.feature';
 
-export const FEATURE_NAMES = ['health', 'jobs', 'host-config', 'fleet', 'actions'] as const;
+export const FEATURE_NAMES = ['health', 'jobs', 'host-config', 'fleet', 'actions', 'bench'] as const;
 export type FeatureName = (typeof FEATURE_NAMES)[number];
 
 export const VERSION: string = (JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8')) as { version: string }).version;
@@ -49,6 +50,7 @@ export interface CreateControlOptions {
   features?: readonly FeatureName[];
   fleet?: FleetOptions;
   hostConfig?: HostConfigFeatureOptions;
+  bench?: { settleMs?: number };
 }
 
 /**
@@ -67,6 +69,10 @@ function compose(ctx: ControlContext, opts: CreateControlOptions): { features: F
   if (on.has('actions')) {
     if (!fleet) throw new Error('the actions feature needs the fleet feature');
     features.push(createActionsFeature(ctx, fleet.services));
+  }
+  if (on.has('bench')) {
+    if (!fleet || !on.has('actions')) throw new Error('the bench feature needs the fleet and actions features (it warms models as child jobs)');
+    features.push(createBenchFeature(ctx, fleet.services, opts.bench));
   }
   return { features, fleet: fleet?.services };
 }

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { BenchPointSchema, BenchRunRequestSchema, BenchRunSchema, type BenchPoint, type BenchSample } from '@boocontrol/contracts';
+import { JobsRepo } from '../src/jobs/jobs.repo';
 import { BenchRepo } from '../src/bench/bench.repo';
 import { backends, type TestDb } from './helpers/db';
 
@@ -87,16 +88,22 @@ describe.each(backends())('bench repo on $name', (backend) => {
     expect(await repo.list({ limit: 2 })).toHaveLength(2);
   });
 
-  it('marks queued and running runs interrupted at startup, keeping their points', async () => {
+  it('marks runs whose job has ended interrupted, keeping their points; a live job keeps its run', async () => {
     t = await backend.create();
     const repo = new BenchRepo(t.db);
+    const jobs = new JobsRepo(t.db);
+    await jobs.insert({ id: 'live-job', hostId: 'desk', jobType: 'bench', params: {} });
+    await repo.createRun({ id: 'alive', jobId: 'live-job', spec: spec('desk', 'qwen') });
     await repo.createRun({ id: 'q', spec: spec('desk', 'qwen') });
     await repo.createRun({ id: 'r', spec: spec('desk', 'qwen') });
     await repo.createRun({ id: 'd', spec: spec('desk', 'qwen') });
     await repo.update('r', { status: 'running' });
     await repo.update('d', { status: 'succeeded' });
     await repo.appendPoint('r', point(0, 1));
-    expect(await repo.interruptUnfinished(new Date())).toBe(2);
+    // a run younger than a few seconds may be between its row and its job: left alone
+    expect(await repo.interruptUnfinished(new Date())).toBe(0);
+    expect(await repo.interruptUnfinished(new Date(Date.now() + 10_000))).toBe(2);
+    expect((await repo.get('alive'))?.status).toBe('queued');
     const r = await repo.get('r');
     expect(r).toMatchObject({ status: 'interrupted', error: { code: 'INTERRUPTED' } });
     expect(r?.points).toHaveLength(1);

@@ -38,6 +38,7 @@ export interface NewBenchRun {
 }
 
 export interface BenchRunPatch {
+  jobId?: string;
   status?: BenchRunStatus;
   summary?: BenchSummary;
   error?: { code: string; message: string } | null;
@@ -66,6 +67,7 @@ export class BenchRepo {
     const sets: string[] = [];
     const params: unknown[] = [id];
     const add = (col: string, v: unknown) => sets.push(`${col} = $${params.push(v)}`);
+    if (patch.jobId) add('job_id', patch.jobId);
     if (patch.status) add('status', patch.status);
     if (patch.summary) add('summary', JSON.stringify(patch.summary));
     if (patch.error !== undefined) {
@@ -143,12 +145,18 @@ export class BenchRepo {
     });
   }
 
-  /** At boot: a run left queued or running belonged to a process that is gone; its points stay. */
+  /**
+   * A run left queued or running whose job has ended (interrupted with a process that is gone,
+   * or never created) is interrupted; its points stay. A run whose job is alive in another
+   * control process is left alone.
+   */
   async interruptUnfinished(now: Date): Promise<number> {
     const r = await this.db.query(
-      `UPDATE control_bench_runs SET status = 'interrupted', finished_at = $1,
+      `UPDATE control_bench_runs r SET status = 'interrupted', finished_at = $1,
          error_code = COALESCE(error_code, 'INTERRUPTED'), error_message = COALESCE(error_message, 'control stopped while the bench was running')
-       WHERE status IN ('queued', 'running')`,
+       WHERE r.status IN ('queued', 'running')
+         AND NOT EXISTS (SELECT 1 FROM control_jobs j WHERE j.id = r.job_id AND j.status IN ('queued', 'running'))
+         AND r.created_at < $1 - interval '5 seconds'`,
       [now],
     );
     return r.rowCount;

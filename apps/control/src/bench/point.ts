@@ -98,7 +98,8 @@ export function derivePoint(p: PointInput): BenchPoint {
     repetitions: p.windows.length,
     startedAt: p.startedAt.toISOString(),
     measuredS,
-    requests: { measured: mrecs.length, succeeded: ok.length, errors, shed },
+    requests: { measured: mrecs.length, succeeded: ok.length, errors, shed, sent: p.records.length },
+    foreignRequests: 0,
     errorRate,
     shedRate,
     ttftMs: dist(latencies(ok, 'ttft')),
@@ -131,6 +132,8 @@ export function derivePoint(p: PointInput): BenchPoint {
       ignoreEosIgnored: p.workload.ignoreEos && ok.some((r) => r.outputTokens !== null && r.outputTokens < r.maxTokens),
       coalescedChunks: zeroGapFraction(ok) > COALESCED_SHARE,
       shedding: shed > 0,
+      // set by the bench job, which watches the host's traffic (the engine sees only its own)
+      foreignTraffic: false,
     },
     errorSamples: [...new Set(mrecs.map((r) => r.error).filter((e): e is string => e !== null))].slice(0, 5),
   };

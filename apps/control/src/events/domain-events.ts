@@ -1,7 +1,8 @@
-import type { HostSummary, JobFrame } from '@boocontrol/contracts';
+import type { BenchLiveFrame, HostSummary, JobFrame } from '@boocontrol/contracts';
 import type { StoredActivity } from '../activity/activity.repo';
 import type { TransitionInsert } from '../models/transitions.repo';
 import type { PerfSampleInsert } from '../perf/perf.repo';
+import type { LeaseRow } from '../lease/lease.repo';
 
 /**
  * What happens on the fleet, as the domain sees it. Producers publish these; consumers (the live
@@ -18,7 +19,11 @@ export type DomainEvent =
   | { type: 'perf.stored'; rows: readonly PerfSampleInsert[] }
   /** Log text of a host and source (`proxy`, `upstream`, `model:<id>`), batched per flush. */
   | { type: 'log.appended'; hostId: string; source: string; topic: string; text: string }
-  | { type: 'job.changed'; job: JobFrame };
+  | { type: 'job.changed'; job: JobFrame }
+  /** A host's fleet lease was granted (lease) or released / lost (null). */
+  | { type: 'lease.changed'; hostId: string; lease: LeaseRow | null }
+  /** A bench run's progress (point i of n, live TTFT and tok/s), for the live view. */
+  | { type: 'bench.progress'; frame: BenchLiveFrame };
 
 export type DomainEventType = DomainEvent['type'];
 export type EventOf<T extends DomainEventType> = Extract<DomainEvent, { type: T }>;

@@ -1,4 +1,4 @@
-import type { Job } from '@boocontrol/contracts';
+import type { BenchLiveFrame, Job } from '@boocontrol/contracts';
 import type { ActivityService } from '../activity/activity.service';
 import type { EventBus } from '../events/bus';
 import type { FleetState } from '../fleet/fleet-state';
@@ -60,5 +60,11 @@ export class LiveBridge {
     this.bus.on('log.appended', (e) => {
       if (this.hub.hasSubscribers(e.topic)) this.hub.publish(e.topic, { kind: 'append', text: e.text });
     });
+  }
+
+  /** `bench`: active runs in the snapshot, one frame per progress step. */
+  bench(active: () => readonly BenchLiveFrame[]): void {
+    this.hub.register('bench', { snapshot: () => ({ runs: active() }) });
+    this.bus.on('bench.progress', (e) => this.hub.publish('bench', { kind: 'progress', run: e.frame }));
   }
 }

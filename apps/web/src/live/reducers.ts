@@ -1,4 +1,4 @@
-import type { ActivityRowLive, HostSummary, Job, JobFrame } from '@boocontrol/contracts';
+import type { ActivityRowLive, BenchLiveFrame, HostSummary, Job, JobFrame } from '@boocontrol/contracts';
 import { topicKind } from '@boocontrol/contracts';
 
 /** How each topic kind turns a snapshot and its deltas into one state value for the views. */
@@ -60,7 +60,17 @@ const logs: TopicReducer<string> = {
   event: (s, d) => (s + (d as { text: string }).text).slice(-MAX_LOG_CHARS),
 };
 
-const REDUCERS = { fleet, host, jobs, activity, logs } as const;
+/** Bench runs by id: the snapshot's active runs, then each progress frame replaces its run. */
+export type BenchView = Record<string, BenchLiveFrame>;
+const bench: TopicReducer<BenchView> = {
+  snapshot: (d) => Object.fromEntries((d as { runs: BenchLiveFrame[] }).runs.map((r) => [r.runId, r])),
+  event: (s, d) => {
+    const run = (d as { run: BenchLiveFrame }).run;
+    return { ...s, [run.runId]: run };
+  },
+};
+
+const REDUCERS = { fleet, host, jobs, activity, logs, bench } as const;
 
 export function reducerFor(topic: string): TopicReducer<unknown> {
   return REDUCERS[topicKind(topic)] as TopicReducer<unknown>;

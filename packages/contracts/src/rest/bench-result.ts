@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { JobStatusSchema } from '../jobs';
+import { JobSchema, JobStatusSchema } from '../jobs';
 import { BenchLatencyMetricSchema, BenchPercentileSchema, BenchRunRequestSchema } from './bench';
 
 /**
@@ -53,6 +53,8 @@ export const BenchPointFlagsSchema = z.object({
   coalescedChunks: z.boolean(),
   /** Requests were shed with 429 (the model's concurrency limit), reported apart from latency. */
   shedding: z.boolean(),
+  /** Requests that were not the bench's own reached the host during the point (live traffic). */
+  foreignTraffic: z.boolean().default(false),
 });
 export type BenchPointFlags = z.infer<typeof BenchPointFlagsSchema>;
 
@@ -71,7 +73,11 @@ export const BenchPointSchema = z.object({
     succeeded: z.number().int(),
     errors: z.number().int(),
     shed: z.number().int(),
+    /** every request the point sent, warmup and cooldown included (for the foreign-traffic check) */
+    sent: z.number().int().default(0),
   }),
+  /** Requests on the host during the point that were not the bench's own (flags.foreignTraffic). */
+  foreignRequests: z.number().int().default(0),
   errorRate: z.number(),
   shedRate: z.number(),
   /** up to the first content or reasoning token, from the send */
@@ -206,3 +212,53 @@ export const BenchProgressSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('requests'), index: z.number().int(), done: z.number().int(), errors: z.number().int(), shed: z.number().int(), inflight: z.number().int() }),
 ]);
 export type BenchProgress = z.infer<typeof BenchProgressSchema>;
+
+/**
+ * The live state of one bench run, on the `bench` WS topic (and in its snapshot while the run
+ * is active): where it is (point i of n, phase), its request counters, and the figures of the
+ * last finished point (TTFT p50, output tok/s) so the view can draw as it goes.
+ */
+export const BenchLiveFrameSchema = z.object({
+  runId: z.string(),
+  jobId: z.string().nullable(),
+  hostId: z.string(),
+  model: z.string(),
+  status: BenchRunStatusSchema,
+  index: z.number().int().nullable(),
+  of: z.number().int(),
+  level: z.number().nullable(),
+  phase: z.enum(['ready-check', 'warmup', 'measure', 'cooldown', 'drain', 'done']),
+  requests: z.object({ done: z.number().int(), errors: z.number().int(), shed: z.number().int(), inflight: z.number().int() }),
+  lastPoint: z.object({ index: z.number().int(), level: z.number(), ttftP50Ms: z.number().nullable(), outputTps: z.number().nullable() }).nullable(),
+  at: z.string(),
+});
+export type BenchLiveFrame = z.infer<typeof BenchLiveFrameSchema>;
+
+/** POST /api/control/bench/runs → 202: the run and the job that carries it. */
+export const BenchRunAcceptedSchema = z.object({ runId: z.string(), job: JobSchema });
+export const BenchRunListQuerySchema = z.object({
+  host: z.string().optional(),
+  model: z.string().optional(),
+  status: BenchRunStatusSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+export const BenchRunParamsSchema = z.object({ id: z.string().min(1).max(100) });
+export const BenchFormatQuerySchema = z.object({ format: z.enum(['json', 'csv']).default('json') });
+export const BenchCompareQuerySchema = z.object({
+  ids: z
+    .string()
+    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+    .pipe(z.array(z.string().min(1).max(100)).min(2).max(8)),
+  format: z.enum(['json', 'csv']).default('json'),
+});
+export const BenchCompareSchema = z.object({ runs: z.array(BenchRunSchema) });
+
+export const LeaseSchema = z.object({
+  hostId: z.string(),
+  owner: z.string(),
+  purpose: z.string(),
+  token: z.number().int(),
+  acquiredAt: z.string(),
+  expiresAt: z.string(),
+});
+export const LeaseListSchema = z.object({ leases: z.array(LeaseSchema) });

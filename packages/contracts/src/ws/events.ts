@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { HostSummarySchema } from '../fleet';
 import { JobFrameSchema, JobSchema } from '../jobs';
+import { BenchLiveFrameSchema } from '../rest/bench-result';
 
 /**
  * Payload schemas per topic kind: what a `snapshot` and an `event` carry. Both control (before
@@ -53,7 +54,11 @@ export const ActivityEventSchema = z.object({ kind: z.literal('rows'), rows: z.a
 export const LogsSnapshotSchema = z.object({ hostId: z.string(), source: z.string(), text: z.string() });
 export const LogsEventSchema = z.object({ kind: z.literal('append'), text: z.string() });
 
-export type TopicKind = 'fleet' | 'host' | 'jobs' | 'activity' | 'logs';
+/** Active bench runs (and those that ended in the last minute); one frame per progress step. */
+export const BenchSnapshotSchema = z.object({ runs: z.array(BenchLiveFrameSchema) });
+export const BenchEventSchema = z.object({ kind: z.literal('progress'), run: BenchLiveFrameSchema });
+
+export type TopicKind = 'fleet' | 'host' | 'jobs' | 'activity' | 'logs' | 'bench';
 
 export function topicKind(topic: string): TopicKind {
   const head = topic.split(':', 1)[0];
@@ -66,6 +71,7 @@ export const TOPIC_SCHEMAS: Record<TopicKind, { snapshot: z.ZodType; event: z.Zo
   jobs: { snapshot: JobsSnapshotSchema, event: JobsEventSchema },
   activity: { snapshot: ActivitySnapshotSchema, event: ActivityEventSchema },
   logs: { snapshot: LogsSnapshotSchema, event: LogsEventSchema },
+  bench: { snapshot: BenchSnapshotSchema, event: BenchEventSchema },
 };
 
 /** Validates a snapshot or event payload for its topic; throws a ZodError when it does not fit. */

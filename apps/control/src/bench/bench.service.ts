@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import { BenchRunRequestSchema, type BenchLiveFrame, type BenchRun, type BenchRunRequest, type BenchRunStatus, type BenchSpec, type Job } from '@boocontrol/contracts';
+import { AppError } from '../lib/errors';
+import type { FleetState } from '../fleet/fleet-state';
+import type { HostDirectory } from '../hosts/host-directory';
+import type { ActionQueue } from '../jobs/queue';
+import type { LeaseService } from '../lease/lease.service';
+import type { BenchRepo, BenchRunListItem } from './bench.repo';
+import { prepareBench } from './spec';
+import { liveTraffic } from './traffic-watch';
+
+/** The engine's spec: the run request without where it runs and whether it may take over. */
+export function specOf(req: BenchRunRequest): BenchSpec {
+  const { host: _host, takeover: _takeover, ...spec } = req;
+  return spec;
+}
+
+export interface BenchServiceDeps {
+  repo: BenchRepo;
+  queue: ActionQueue;
+  hosts: HostDirectory;
+  fleet: FleetState;
+  leases: LeaseService;
+  live: Map<string, BenchLiveFrame>;
+  /** Recently finished requests, newest first (the activity snapshot), for the HOST_BUSY check. */
+  recentActivity(): ReadonlyArray<{ hostId: string; ts: string }>;
+}
+
+/**
+ * Bench runs as people and agents start them: everything that can be refused is refused here,
+ * before a row or a job exists (bad spec, unknown host or model, live traffic without takeover,
+ * a lease someone else holds). The run itself is the `bench` job (bench.job.ts).
+ */
+export class BenchService {
+  constructor(private readonly deps: BenchServiceDeps) {}
+
+  async start(input: unknown, idempotencyKey?: string): Promise<{ runId: string; job: Job }> {
+    const r = BenchRunRequestSchema.safeParse(input);
+    if (!r.success) {
+      const first = r.error.issues[0];
+      throw new AppError('BENCH_INVALID_SPEC', `invalid bench run: ${first?.path.length ? `${first.path.join('.')}: ` : ''}${first?.message ?? 'invalid'}`, { issues: r.error.issues });
+    }
+    const request = r.data;
+    const { spec } = prepareBench(specOf(request));
+    const hostId = request.host;
+    const host = await this.deps.hosts.get(hostId);
+    if (!host) throw new AppError('NOT_FOUND', `no host ${hostId}`);
+    const live = this.deps.fleet.get(hostId);
+    if (live && live.models.length > 0 && !live.models.some((m) => m.id === spec.model || m.aliases.includes(spec.model))) {
+      throw new AppError('NOT_FOUND', `host ${hostId} has no model ${spec.model}`, { models: live.models.map((m) => m.id) });
+    }
+    if (!request.takeover) {
+      const busy = liveTraffic(this.deps.fleet, this.deps.recentActivity(), hostId);
+      if (busy) throw new AppError('HOST_BUSY', `host ${hostId} is serving other traffic (${busy}); pass takeover: true to measure anyway (points that see it are flagged contaminated)`, { hostId, reason: busy });
+    }
+    const held = await this.deps.leases.holder(hostId);
+    if (held) throw new AppError('LEASE_HELD', `host ${hostId} is leased for ${held.purpose} until ${held.expiresAt}`, { hostId, purpose: held.purpose, expiresAt: held.expiresAt });
+    const runId = randomUUID();
+    await this.deps.repo.createRun({ id: runId, spec: request });
+    const { job } = await this.deps.queue.enqueue({ hostId, jobType: 'bench', params: { runId, spec: request }, idempotencyKey, detail: { stage: 'queued', model: spec.model, runId } });
+    await this.deps.repo.update(runId, { jobId: job.id });
+    return { runId, job };
+  }
+
+  list(filter: { host?: string | undefined; model?: string | undefined; status?: BenchRunStatus | undefined; limit: number }): Promise<BenchRunListItem[]> {
+    return this.deps.repo.list({ hostId: filter.host, model: filter.model, status: filter.status, limit: filter.limit });
+  }
+
+  async get(id: string): Promise<BenchRun> {
+    const run = await this.deps.repo.get(id);
+    if (!run) throw new AppError('NOT_FOUND', `no bench run ${id}`);
+    return run;
+  }
+
+  /** Cancels the run's job: the point in progress is dropped, the finished ones stay. */
+  async cancel(id: string): Promise<BenchRun> {
+    const run = await this.get(id);
+    if (run.jobId) await this.deps.queue.cancel(run.jobId);
+    return this.get(id);
+  }
+
+  async compare(ids: string[]): Promise<BenchRun[]> {
+    return Promise.all(ids.map((id) => this.get(id)));
+  }
+
+  liveRuns(): BenchLiveFrame[] {
+    return [...this.deps.live.values()];
+  }
+}
