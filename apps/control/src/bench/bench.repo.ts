@@ -156,7 +156,7 @@ export class BenchRepo {
          error_code = COALESCE(error_code, 'INTERRUPTED'), error_message = COALESCE(error_message, 'control stopped while the bench was running')
        WHERE r.status IN ('queued', 'running')
          AND NOT EXISTS (SELECT 1 FROM control_jobs j WHERE j.id = r.job_id AND j.status IN ('queued', 'running'))
-         AND r.created_at < $1 - interval '5 seconds'`,
+         AND r.created_at < $1::timestamptz - interval '5 seconds'`,
       [now],
     );
     return r.rowCount;
