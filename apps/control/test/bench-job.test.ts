@@ -51,7 +51,7 @@ describe.each(backends())('bench runs on $name', (backend) => {
     const c = control;
     const call = async (method: 'GET' | 'POST', url: string, payload?: unknown) => {
       const r = await c.app.inject({ method, url: `/api/control/${url}`, ...(payload !== undefined ? { payload: payload as object } : {}) });
-      return { status: r.statusCode, body: r.headers['content-type']?.includes('json') ? r.json() : r.body };
+      return { status: r.statusCode, body: String(r.headers['content-type'] ?? '').includes('json') ? r.json() : r.body };
     };
     return { call, c };
   }
