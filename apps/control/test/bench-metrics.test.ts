@@ -120,14 +120,14 @@ describe('event-level throughput', () => {
       index: 0, level: 1, driver: 'concurrency', startedAt: new Date(0), records: recs, windows: [[0, 1000], [1000, 2000]],
       spec: { slos: [{ metric: 'ttft', percentile: 50, maxMs: 100 }], maxErrorRate: 0.5 }, workload: { defeatsCache: true, ignoreEos: true },
     });
-    expect(p.requests).toEqual({ measured: 4, succeeded: 2, errors: 1, shed: 1 });
+    expect(p.requests).toEqual({ measured: 4, succeeded: 2, errors: 1, shed: 1, sent: 5 });
     expect(p.errorRate).toBe(0.25);
     expect(p.shedRate).toBe(0.25);
     expect(p.ttftMs.p50).toBe(50);
     expect(p.tpotMs.p50).toBe(10);
     expect(p.outputTps.values).toEqual([4, 4]);
     expect(p.cacheHitRatio).toBeCloseTo(80 / 200, 12);
-    expect(p.flags).toMatchObject({ contaminated: true, shedding: true, ignoreEosIgnored: false, tokenCountDivergent: false, noisy: false });
+    expect(p.flags).toMatchObject({ contaminated: true, shedding: true, ignoreEosIgnored: false, tokenCountDivergent: false, noisy: false, foreignTraffic: false });
     expect(p.goodput).toEqual({ rps: 1, fraction: 0.5 });
     expect(p.slo.met).toBe(true);
   });

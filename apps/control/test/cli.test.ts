@@ -5,7 +5,7 @@ import { backends } from './helpers/db';
 import { startTestControl } from './helpers/control';
 import { until } from './helpers/sim-events';
 
-describe('boo CLI against a running control', () => {
+describe.each(backends())('boo CLI against a running control on $name', (backend) => {
   let sims: SimHost[] = [];
   let t: Awaited<ReturnType<typeof startTestControl>>;
   let url: string;
@@ -16,7 +16,7 @@ describe('boo CLI against a running control', () => {
       startSimHost({ config: { models: { shared: { loadMs: 50 } } }, seed: 2, perfEveryMs: 1000 }),
     ]);
     const providers = sims.map((s, i) => ({ id: `h${i + 1}`, label: `Host ${i + 1}`, baseUrl: s.url, kind: 'llama-swap' }));
-    t = await startTestControl(backends()[0]!, { LLAMA_PROVIDERS: JSON.stringify(providers) });
+    t = await startTestControl(backend, { LLAMA_PROVIDERS: JSON.stringify(providers) });
     url = await t.control.app.listen({ host: '127.0.0.1', port: 0 });
     await until(() => providers.every((p) => (t.control.ctx.fleet.get(p.id)?.models.length ?? 0) > 0), 'the fleet');
   });

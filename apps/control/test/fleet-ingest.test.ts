@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { SimHost } from '@boocontrol/sim';
 import type { Control } from '../src/control';
 import { backends, type TestDb } from './helpers/db';
-import { chat, chatMany, services, startFleetControl, startSim, status, storedRows, waitFor, FAST } from './helpers/fleet';
+import { chat, chatMany, services, settled, startFleetControl, startSim, status, storedRows, waitFor, FAST } from './helpers/fleet';
 
 /**
  * Exactly-once ingestion against simulated llama-swap hosts, whatever the simulator does:
@@ -34,11 +34,11 @@ describe.each(backends())('fleet ingestion on $name', (backend) => {
   const rowsReach = (db: TestDb['db'], n: number) => waitFor(`${n} stored rows`, async () => (await storedRows(db, 'h1')).length >= n);
 
   it('stores every completed request exactly once', async () => {
-    const { sim, db } = await setup();
+    const { sim, control, db } = await setup();
     expect(await chatMany(sim, 25, 5)).toBe(25);
     await rowsReach(db, 25);
-    // settle: nothing more may arrive (no duplicates via reconciliation)
-    await new Promise((r) => setTimeout(r, 2000));
+    // nothing more may arrive (no duplicates via reconciliation)
+    await settled(control);
     const rows = await storedRows(db, 'h1');
     expect(rows.map((r) => r.upstream_id)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
     expect(new Set(rows.map((r) => r.epoch))).toEqual(new Set([0]));
@@ -51,7 +51,7 @@ describe.each(backends())('fleet ingestion on $name', (backend) => {
     expect(await chatMany(sim, 12, 4)).toBe(12);
     await rowsReach(db, 12);
     await waitFor('consumer saw 12 rows', () => (perHost.get('h1')?.length ?? 0) >= 12);
-    await new Promise((r) => setTimeout(r, 1000));
+    await settled(control);
     expect([...(perHost.get('h1') ?? [])].sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
     expect([...perHost.keys()]).toEqual(['h1']);
   });
@@ -64,7 +64,7 @@ describe.each(backends())('fleet ingestion on $name', (backend) => {
     await waitFor('host back online', () => status(control, 'h1') === 'online');
     await chatMany(sim, 7, 2);
     await rowsReach(db, 12);
-    await new Promise((r) => setTimeout(r, 2000));
+    await settled(control);
     const rows = await storedRows(db, 'h1');
     expect(rows.filter((r) => r.epoch === 0).map((r) => r.upstream_id)).toEqual([1, 2, 3, 4, 5]);
     expect(rows.filter((r) => r.epoch === 1).map((r) => r.upstream_id)).toEqual([1, 2, 3, 4, 5, 6, 7]);
@@ -85,7 +85,7 @@ describe.each(backends())('fleet ingestion on $name', (backend) => {
     await chatMany(sim, 4, 2);
     await rowsReach(db, 16);
     await waitFor('host online', () => status(control, 'h1') === 'online');
-    await new Promise((r) => setTimeout(r, 2000));
+    await settled(control);
     const rows = await storedRows(db, 'h1');
     // a reload keeps the activity store: ids continue, same epoch
     expect(rows.map((r) => `${r.epoch}:${r.upstream_id}`)).toEqual(Array.from({ length: 16 }, (_, i) => `0:${i + 1}`));
@@ -132,7 +132,7 @@ describe.each(backends())('fleet ingestion on $name', (backend) => {
     await rowsReach(db, 11);
     await chatMany(sim, 2, 2);
     await rowsReach(db, 13);
-    await new Promise((r) => setTimeout(r, 2000));
+    await settled(again);
     const rows = await storedRows(db, 'h1');
     expect(rows.map((r) => r.upstream_id)).toEqual(Array.from({ length: 13 }, (_, i) => i + 1));
     expect(again.ctx.counters.get('connector.restarts')).toBe(0);

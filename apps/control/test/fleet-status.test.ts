@@ -9,8 +9,7 @@ import { backends, type TestDb } from './helpers/db';
 import { chat, chatMany, services, startFleetControl, startSim, status, storedRows, waitFor, FAST, type Provider } from './helpers/fleet';
 
 /** Host status, versions, auth and kinds. Not about storage, so PGlite only. */
-describe('host connectors', () => {
-  const backend = backends()[0]!;
+describe.each(backends())('host connectors on $name', (backend) => {
   let testDb: TestDb | undefined;
   const sims: SimHost[] = [];
   let control: Control | undefined;

@@ -10,8 +10,7 @@ import { startFleetControl, startSim, status, waitFor } from './helpers/fleet';
  * sample, and a host without a GPU tool keeps `gpu_stats: null`. The connector must treat that as
  * "nothing yet" — online, nothing rejected — and pick the samples up once they come.
  */
-describe.each(['head', 'v235'] as const)('performance right after a host starts (%s)', (wire) => {
-  const backend = backends()[0]!;
+describe.each(backends().flatMap((backend) => (['head', 'v235'] as const).map((wire) => ({ backend, wire, name: `${wire} on ${backend.name}` }))))('performance right after a host starts ($name)', ({ backend, wire }) => {
   let testDb: TestDb | undefined;
   let sim: SimHost | undefined;
   let control: Control | undefined;

@@ -28,14 +28,14 @@ function collect(ws: WebSocket): { frames: ServerFrame[]; next(pred: (f: ServerF
 
 const closed = (ws: WebSocket) => new Promise<{ code: number; reason: string }>((r) => ws.on('close', (code, reason) => r({ code, reason: reason.toString() })));
 
-describe('gateway relaying /api/control to a real control', () => {
+describe.each(backends())('gateway relaying /api/control to a real control on $name', (backend) => {
   let control: Started;
   let controlUrl: string;
   let gw: FastifyInstance;
   let gwUrl: string;
 
   beforeAll(async () => {
-    control = await startTestControl(backends()[0]!);
+    control = await startTestControl(backend);
     controlUrl = await control.control.app.listen({ host: '127.0.0.1', port: 0 });
     gw = await buildServerApp({ controlUrl });
     gwUrl = await gw.listen({ host: '127.0.0.1', port: 0 });

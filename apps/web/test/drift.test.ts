@@ -28,11 +28,11 @@ const nodeSocket = (url: string) => {
   return s;
 };
 
-describe('contract drift: control frames through the web client', () => {
+describe.each(backends())('contract drift: control frames through the web client on $name', (backend) => {
   let t: Awaited<ReturnType<typeof startTestControl>>;
   let url: string;
   beforeAll(async () => {
-    t = await startTestControl(backends()[0]!);
+    t = await startTestControl(backend);
     url = (await t.control.app.listen({ host: '127.0.0.1', port: 0 })).replace('http', 'ws') + '/api/control/ws';
   });
   afterAll(() => t?.close());

@@ -1,6 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { authHeaders, describeFetchError, errorMessageOf } from '../connectors/http';
+import { RunningSchema } from '../connectors/kinds/llama-swap-wire';
 import { AppError } from '../lib/errors';
 
 /**
@@ -53,16 +54,16 @@ export class LlamaSwapClient {
   async running(o: CallOptions): Promise<RunningProcess[]> {
     const res = await this.call('GET', '/running', o, 'reading /running');
     if (res.status !== 200) throw new AppError('UPSTREAM_ERROR', `/running on ${this.target.hostId} answered HTTP ${res.status}`, { status: res.status });
+    let json: unknown;
     try {
-      const j = JSON.parse(res.text) as { running?: unknown };
-      if (!Array.isArray(j.running)) return [];
-      return j.running.flatMap((r: unknown) => {
-        const x = r as { model?: unknown; state?: unknown };
-        return typeof x.model === 'string' ? [{ model: x.model, state: typeof x.state === 'string' ? x.state : 'unknown' }] : [];
-      });
+      json = JSON.parse(res.text);
     } catch {
       throw new AppError('UPSTREAM_ERROR', `/running on ${this.target.hostId} did not return JSON`);
     }
+    // The same wire schema the connector reconciles with: one reading of /running.
+    const parsed = RunningSchema.safeParse(json);
+    if (!parsed.success) throw new AppError('UPSTREAM_ERROR', `/running on ${this.target.hostId} has an unexpected shape`, { issues: parsed.error.issues.slice(0, 3) });
+    return (parsed.data.running ?? []).map((r) => ({ model: r.model, state: r.state }));
   }
 
   /** `POST /api/inflight/{id}/cancel` (llama-swap v235+). */

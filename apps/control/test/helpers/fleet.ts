@@ -106,3 +106,14 @@ export async function storedRows(db: Db, hostId: string): Promise<StoredKey[]> {
 }
 
 export const status = (c: Control, id: string) => c.ctx.fleet.get(id)?.status;
+
+/**
+ * "Nothing more will arrive": two reconciliation passes that started after this call have
+ * completed (each asks activity for a catch-up from the host), then the writer has written
+ * everything queued. Replaces fixed sleeps before asserting that no row was repeated or missed.
+ */
+export async function settled(c: Control, timeoutMs = 20_000): Promise<void> {
+  const start = c.ctx.counters.get('connector.reconciles');
+  await waitFor('two reconciliation passes', () => c.ctx.counters.get('connector.reconciles') >= start + 2, timeoutMs);
+  await services(c).writer.drain(timeoutMs);
+}

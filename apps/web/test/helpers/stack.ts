@@ -28,6 +28,17 @@ export interface StackOptions {
  * database (PGlite, or Postgres when TEST_DATABASE_URL is set — the first backend), the gateway
  * serving the built web app. Browser tests open `baseUrl`.
  */
+/**
+ * The database the browser suites run on: Postgres when TEST_DATABASE_URL is set (as in CI),
+ * PGlite otherwise. Running every Chromium suite twice would double the slowest part of the
+ * run; the embedded default is covered end to end by the quick-start suite, which starts the
+ * real `pnpm start` path on PGlite.
+ */
+function e2eBackend() {
+  const all = backends();
+  return all[all.length - 1]!;
+}
+
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   buildWebIfStale({ quiet: true });
   const sims: SimHost[] = [];
@@ -36,7 +47,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     ...sims.map((s, i) => ({ id: `host-${i + 1}`, label: `Host ${i + 1}`, baseUrl: s.url })),
     ...(opts.hosts ?? []),
   ].map((p) => ({ ...p, kind: 'llama-swap' }));
-  const t = await startTestControl(backends()[0]!, { LLAMA_PROVIDERS: JSON.stringify(providers), ...opts.env });
+  const t = await startTestControl(e2eBackend(), { LLAMA_PROVIDERS: JSON.stringify(providers), ...opts.env });
   const controlUrl = await t.control.app.listen({ host: '127.0.0.1', port: 0 });
   const server = await buildServerApp({ controlUrl, webDist: WEB_DIST });
   const baseUrl = await server.listen({ host: '127.0.0.1', port: 0 });

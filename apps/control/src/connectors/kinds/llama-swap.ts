@@ -241,6 +241,8 @@ export class LlamaSwapConnector implements Connector {
     await sleep(Math.min(2000, this.deps.timings.reconcileEveryMs), signal);
     while (!signal.aborted) {
       await this.reconcileOnce(signal);
+      // Completed passes: a barrier for "everything the host had has been looked at" (tests, health).
+      this.deps.count('connector.reconciles');
       await sleep(this.deps.timings.reconcileEveryMs, signal);
     }
   }
