@@ -50,7 +50,7 @@ describe.each(backends())('gateway relaying /api/control to a real control on $n
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('application/json');
     const body = (await res.json()) as { db: { backend: string; ok: boolean } };
-    expect(body.db).toEqual({ backend: 'pglite', ok: true });
+    expect(body.db).toEqual({ backend: backend.name, ok: true });
   });
 
   it('relays request bodies and error bodies byte for byte', async () => {

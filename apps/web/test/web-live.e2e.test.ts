@@ -108,9 +108,9 @@ describe('web live: TTFT, cache hits and per-model actions on the demo fleet', (
     await ask(); // the same prefix again: llama.cpp reuses the slot's KV cache (cache_n > 0)
     await page.goto(`/control/activity?model=${MODEL}`);
     const hit = page.locator(`[data-testid="activity-row"][data-model="${MODEL}"] [data-testid="cache-hit"]`).first();
-    await hit.waitFor({ timeout: 15_000 });
+    await hit.waitFor({ timeout: 45_000 });
     expect(await hit.getAttribute('title')).toMatch(/^Cache hit: \d+ prompt tokens reused/);
-    await expect.poll(async () => Number(await page.getByTestId('cache-hits').locator('.stat-value').textContent()), { timeout: 15_000 }).toBeGreaterThan(0);
+    await expect.poll(async () => Number(await page.getByTestId('cache-hits').locator('.stat-value').textContent()), { timeout: 45_000 }).toBeGreaterThan(0);
     await page.goto('/control/activity');
     await page.locator('[data-testid="activity-row"]').first().waitFor();
     await page.waitForTimeout(800);
@@ -119,7 +119,7 @@ describe('web live: TTFT, cache hits and per-model actions on the demo fleet', (
 
   it('unloads the model from its row', async () => {
     await page.goto('/control/models?state=loaded');
-    await row().waitFor({ timeout: 10_000 });
+    await row().waitFor({ timeout: 30_000 });
     await shoot('models');
     await row().getByTestId('model-unload').click();
     const progress = page.getByTestId('switch-progress');
