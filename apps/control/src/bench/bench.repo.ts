@@ -1,5 +1,6 @@
 import type { BenchPoint, BenchRun, BenchRunRequest, BenchRunStatus, BenchSample, BenchSummary } from '@boocontrol/contracts';
 import type { Queryable } from '../db/db';
+import { patchSet } from '../db/patch';
 
 interface RunRow {
   id: string;
@@ -64,20 +65,17 @@ export class BenchRepo {
   }
 
   async update(id: string, patch: BenchRunPatch): Promise<void> {
-    const sets: string[] = [];
-    const params: unknown[] = [id];
-    const add = (col: string, v: unknown) => sets.push(`${col} = $${params.push(v)}`);
-    if (patch.jobId) add('job_id', patch.jobId);
-    if (patch.status) add('status', patch.status);
-    if (patch.summary) add('summary', JSON.stringify(patch.summary));
-    if (patch.error !== undefined) {
-      add('error_code', patch.error?.code ?? null);
-      add('error_message', patch.error?.message ?? null);
-    }
-    if (patch.startedAt) add('started_at', patch.startedAt);
-    if (patch.finishedAt) add('finished_at', patch.finishedAt);
+    const { sets, params } = patchSet({
+      job_id: patch.jobId,
+      status: patch.status,
+      summary: patch.summary && JSON.stringify(patch.summary),
+      error_code: patch.error === undefined ? undefined : (patch.error?.code ?? null),
+      error_message: patch.error === undefined ? undefined : (patch.error?.message ?? null),
+      started_at: patch.startedAt,
+      finished_at: patch.finishedAt,
+    });
     if (sets.length === 0) return;
-    await this.db.query(`UPDATE control_bench_runs SET ${sets.join(', ')} WHERE id = $1`, params);
+    await this.db.query(`UPDATE control_bench_runs SET ${sets.join(', ')} WHERE id = $1`, [id, ...params]);
   }
 
   /** Stores a finished point; a repeated index is ignored (the first write wins). */

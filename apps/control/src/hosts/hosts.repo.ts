@@ -1,5 +1,6 @@
 import type { HostAction, HostSshSettingsPatch, ProviderKind } from '@boocontrol/contracts';
 import type { Queryable } from '../db/db';
+import { patchSet } from '../db/patch';
 
 export type HostSource = 'config' | 'ui' | 'demo';
 
@@ -118,23 +119,19 @@ export class HostsRepo {
 
   /** Applies an SSH settings PATCH: absent fields are kept, null clears. False when the host does not exist. */
   async updateSsh(id: string, patch: HostSshSettingsPatch): Promise<boolean> {
-    const sets: string[] = [];
-    const params: unknown[] = [id];
-    const add = (col: string, v: unknown) => {
-      params.push(v);
-      sets.push(`${col} = $${params.length}`);
-    };
-    if (patch.sshMode !== undefined) add('ssh_mode', patch.sshMode);
-    if (patch.ssh?.host !== undefined) add('ssh_host', patch.ssh.host);
-    if (patch.ssh?.port !== undefined) add('ssh_port', patch.ssh.port);
-    if (patch.ssh?.user !== undefined) add('ssh_user', patch.ssh.user);
-    if (patch.ssh?.identityFile !== undefined) add('ssh_identity_file', patch.ssh.identityFile);
-    if (patch.ssh?.hostKey !== undefined) add('ssh_host_key', patch.ssh.hostKey);
-    if (patch.configPath !== undefined) add('config_path', patch.configPath);
-    if (patch.restartCmd !== undefined) add('restart_cmd', patch.restartCmd);
-    if (patch.modelsDir !== undefined) add('models_dir', patch.modelsDir);
+    const { sets, params } = patchSet({
+      ssh_mode: patch.sshMode,
+      ssh_host: patch.ssh?.host,
+      ssh_port: patch.ssh?.port,
+      ssh_user: patch.ssh?.user,
+      ssh_identity_file: patch.ssh?.identityFile,
+      ssh_host_key: patch.ssh?.hostKey,
+      config_path: patch.configPath,
+      restart_cmd: patch.restartCmd,
+      models_dir: patch.modelsDir,
+    });
     sets.push('updated_at = now()');
-    const r = await this.db.query(`UPDATE control_hosts SET ${sets.join(', ')} WHERE id = $1`, params);
+    const r = await this.db.query(`UPDATE control_hosts SET ${sets.join(', ')} WHERE id = $1`, [id, ...params]);
     return r.rowCount > 0;
   }
 

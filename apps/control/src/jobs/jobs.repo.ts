@@ -1,5 +1,6 @@
 import { ERROR_STATUS, type ErrorCode, type Job, type JobStatus } from '@boocontrol/contracts';
 import type { Queryable } from '../db/db';
+import { patchSet } from '../db/patch';
 
 interface JobRow {
   id: string;
@@ -77,23 +78,17 @@ export class JobsRepo {
   }
 
   async update(id: string, patch: JobPatch): Promise<void> {
-    const sets: string[] = [];
-    const params: unknown[] = [id];
-    const add = (col: string, v: unknown) => {
-      params.push(v);
-      sets.push(`${col} = $${params.length}`);
-    };
-    if (patch.status) add('status', patch.status);
-    if (patch.detail) add('detail', JSON.stringify(patch.detail));
-    if (patch.outputTail !== undefined) add('output_tail', patch.outputTail);
-    if (patch.error !== undefined) {
-      add('error_code', patch.error?.code ?? null);
-      add('error_message', patch.error?.message ?? null);
-    }
-    if (patch.startedAt) add('started_at', patch.startedAt);
-    if (patch.finishedAt) add('finished_at', patch.finishedAt);
+    const { sets, params } = patchSet({
+      status: patch.status,
+      detail: patch.detail && JSON.stringify(patch.detail),
+      output_tail: patch.outputTail,
+      error_code: patch.error === undefined ? undefined : (patch.error?.code ?? null),
+      error_message: patch.error === undefined ? undefined : (patch.error?.message ?? null),
+      started_at: patch.startedAt,
+      finished_at: patch.finishedAt,
+    });
     if (sets.length === 0) return;
-    await this.db.query(`UPDATE control_jobs SET ${sets.join(', ')} WHERE id = $1`, params);
+    await this.db.query(`UPDATE control_jobs SET ${sets.join(', ')} WHERE id = $1`, [id, ...params]);
   }
 
   async get(id: string): Promise<Job | undefined> {
