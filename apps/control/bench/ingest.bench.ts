@@ -1,211 +1,142 @@
-// `pnpm bench ingest` (options: --minutes N | BENCH_MINUTES, --hosts N, --concurrency N HTTP requests in flight across the fleet,
-// --rate N completed requests/s across the fleet (HTTP plus synthetic), --warmup S, --db postgres://… | BENCH_DATABASE_URL; default: PGlite in a temp directory).
-// BENCH_CHILD_NODE_ARGS adds Node flags to the child processes (e.g. `--cpu-prof`).
+// `pnpm bench ingest`: control's ingest path under load, on each storage backend at each rate,
+// every cell in its own child process (ingest-cell.ts: 20 simulated hosts → control → a
+// WebSocket client standing in for the browser), then the figures side by side.
 //
-// 20 simulated llama-swap hosts under load (child process 1: closed-loop HTTP chat requests plus
-// synthetic completions, see ingest-sims.ts) → control in this
-// process (connectors, writer, hub) → a WebSocket client (child process 2). Reports activity
-// rows/s written, event → client-frame latency p50/p99 (event = the host's `activity` SSE frame
-// as a second listener sees it; frame = the row arriving on the `activity` topic), and this
-// process's RSS over the window. Targets (issue 4): ≥ 2,000 rows/s, p99 ≤ 100 ms, RSS flat
-// within 10 % over 10 minutes.
-import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// Options (flag | environment):
+//   --db LIST | BENCH_DB          comma list of pglite (the embedded default: PGlite in its worker
+//                                 thread), pglite-main (PGlite on control's thread, for comparison),
+//                                 postgres, or a postgres:// URL; default pglite,postgres
+//   --rates LIST | BENCH_RATES    completed requests/s across the fleet; default 500,2000 (--rate N for one)
+//   --minutes N | BENCH_MINUTES   measured window per cell (default 1; --minutes 10 for the RSS target)
+//   --warmup S, --backlog S, --hosts N, --concurrency N (HTTP requests in flight; the rest is synthetic)
+//   Postgres: the URL given, else BENCH_DATABASE_URL, else TEST_DATABASE_URL, else
+//   postgres://postgres@127.0.0.1:5432/postgres; each cell creates and drops a scratch database.
+//   When it is not reachable the Postgres cells are skipped and the table says so.
+//   BENCH_CHILD_NODE_ARGS adds Node flags to the child processes (e.g. `--cpu-prof`).
+//
+// Targets: Postgres (issue 4) ≥ 2,000 rows/s with event → browser p99 ≤ 100 ms; the embedded
+// PGlite (issue 17) p99 ≤ 250 ms at 500 rows/s and no rows lost at 2,000 rows/s.
+import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PerformanceObserver, monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import pino from 'pino';
-import type { FastifyBaseLogger } from 'fastify';
-import { ConfigSchema } from '../src/config';
-import { createControl } from '../src/control';
-import { scratchPostgres } from '../test/helpers/db';
+import pg from 'pg';
+import type { CellDb, CellJob, CellSummary } from './ingest-cell';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-
-function opt(name: string, env: string, def: number): number {
+const flag = (name: string, env: string): string | undefined => {
   const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? process.argv[i + 1] : process.env[env];
-  const n = v === undefined ? NaN : Number(v);
+  return (i >= 0 ? process.argv[i + 1] : undefined) ?? process.env[env];
+};
+const num = (name: string, env: string, def: number): number => {
+  const n = Number(flag(name, env));
   return Number.isFinite(n) && n > 0 ? n : def;
-}
-const dbArg = (() => {
-  const i = process.argv.indexOf('--db');
-  return (i >= 0 ? process.argv[i + 1] : undefined) ?? process.env.BENCH_DATABASE_URL;
-})();
-const MINUTES = opt('minutes', 'BENCH_MINUTES', 2);
-const HOSTS = opt('hosts', 'BENCH_HOSTS', 20);
-// Real HTTP requests cost the simulator ~1 ms of CPU each; a few streams of them keep the full
-// request path in the mix without starving control of the machine's two cores.
-const CONCURRENCY = opt('concurrency', 'BENCH_CONCURRENCY', 5);
-// The issue's rate by default: latency and memory are judged at the load they are specified for
-// (`--rate 2400` and up show the headroom).
-const RATE = (() => {
-  const i = process.argv.indexOf('--rate');
-  const v = Number(i >= 0 ? process.argv[i + 1] : (process.env.BENCH_RATE ?? 2000));
-  return Number.isFinite(v) && v >= 0 ? v : 2000;
-})();
-// long enough for the bounded working set (log buffers, caches) to fill before RSS is sampled
-const WARMUP_S = opt('warmup', 'BENCH_WARMUP_S', 30);
-const BACKLOG_S = opt('backlog', 'BENCH_BACKLOG_S', 30);
-const SAMPLE_EVERY = 10;
+};
+const list = (v: string | undefined) => (v ?? '').split(',').map((x) => x.trim()).filter(Boolean);
 
-async function countRows(control: { ctx: { dbState: { db: { query<T>(sql: string): Promise<{ rows: T[] }> } } } }): Promise<number> {
-  const r = await control.ctx.dbState.db.query<{ n: number }>('SELECT count(*)::int AS n FROM control_activity');
-  return r.rows[0]?.n ?? 0;
+const LABEL: Record<CellDb, string> = { pglite: 'pglite', 'pglite-main': 'pglite-main', postgres: 'postgres' };
+const rates = (flag('rate', 'BENCH_RATE') ? [Number(flag('rate', 'BENCH_RATE'))] : list(flag('rates', 'BENCH_RATES') ?? '500,2000').map(Number)).filter((r) => Number.isFinite(r) && r >= 0);
+let pgUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const dbs: CellDb[] = [];
+for (const d of list(flag('db', 'BENCH_DB') ?? 'pglite,postgres')) {
+  if (/^postgres(ql)?:\/\//.test(d)) {
+    pgUrl = d;
+    dbs.push('postgres');
+  } else if (d === 'pglite' || d === 'pglite-main' || d === 'postgres') dbs.push(d);
+  else {
+    console.error(`--db: unknown backend "${d}" (pglite, pglite-main, postgres or a postgres:// URL)`);
+    process.exit(2);
+  }
+}
+const base = {
+  minutes: num('minutes', 'BENCH_MINUTES', 1),
+  hosts: num('hosts', 'BENCH_HOSTS', 20),
+  // Real HTTP requests cost the simulator ~1 ms of CPU each; a few streams of them keep the full
+  // request path in the mix without starving control of the machine's two cores.
+  concurrency: num('concurrency', 'BENCH_CONCURRENCY', 5),
+  // long enough for the bounded working set (log buffers, caches) to fill before RSS is sampled
+  warmupS: num('warmup', 'BENCH_WARMUP_S', 30),
+  backlogS: num('backlog', 'BENCH_BACKLOG_S', 30),
+};
+
+async function reachable(url: string): Promise<string | undefined> {
+  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+  try {
+    await c.connect();
+    await c.query('SELECT 1');
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err.message || err.name : String(err);
+  } finally {
+    await c.end().catch(() => undefined);
+  }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const child = (file: string, job: object): ChildProcess => fork(join(here, file), [JSON.stringify(job)], { execArgv: ['--import', 'tsx', ...(process.env.BENCH_CHILD_NODE_ARGS?.split(' ').filter(Boolean) ?? [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-const once = <T>(cp: ChildProcess, type: string): Promise<T> =>
-  new Promise((resolve) => {
-    const on = (m: { type: string }) => {
-      if (m.type !== type) return;
-      cp.off('message', on);
-      resolve(m as T);
-    };
-    cp.on('message', on);
+function runCell(job: CellJob): Promise<CellSummary | string> {
+  return new Promise((resolve) => {
+    const cp = fork(join(here, 'ingest-cell.ts'), [JSON.stringify(job)], { execArgv: ['--import', 'tsx', ...(process.env.BENCH_CHILD_NODE_ARGS?.split(' ').filter(Boolean) ?? [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    let summary: CellSummary | undefined;
+    cp.on('message', (m: CellSummary) => {
+      if (m.type === 'summary') summary = m;
+    });
+    cp.on('exit', (code) => resolve(summary ?? `failed (exit ${code})`));
   });
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-const mb = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MB`;
+}
 
-const freshPostgres = (url: string) => scratchPostgres(url, 'boo_bench');
+const ms = (v: number) => (Number.isFinite(v) ? v.toFixed(0) : '—');
+const ROWS: Array<[string, (s: CellSummary) => string]> = [
+  ['activity rows/s stored (window)', (s) => s.rowsPerS.toFixed(0)],
+  ['event → browser p50 ms', (s) => ms(s.p50)],
+  ['event → browser p95 ms', (s) => ms(s.p95)],
+  ['event → browser p99 ms', (s) => ms(s.p99)],
+  ['rows lost (produced − stored)', (s) => String(s.lost)],
+  ['writer drops', (s) => String(s.writerDropped)],
+  ['sampled rows never seen live', (s) => `${s.notSeen} of ${s.notSeen + s.samples}`],
+  ['writer backlog peak (rows)', (s) => String(s.backlogPeak)],
+  ['event-loop delay p99 ms', (s) => s.loopDelayP99.toFixed(1)],
+  ['event loop busy', (s) => `${(s.loopBusy * 100).toFixed(0)} %`],
+  ['backlog catch-up rows/s', (s) => s.catchUpRowsPerS.toFixed(0)],
+  ['control RSS change', (s) => `${s.rssChangePct.toFixed(1)} %`],
+];
 
 async function main(): Promise<void> {
-  console.log(`ingest bench: ${HOSTS} hosts completing ${RATE} requests/s (${CONCURRENCY} HTTP requests in flight, synthetic for the rest), ${WARMUP_S} s warm-up, ${MINUTES} min measured, db=${dbArg ? 'postgres' : 'pglite'}`);
-  const sims = child('ingest-sims.ts', { hosts: HOSTS, concurrency: CONCURRENCY, rate: RATE, sampleEvery: SAMPLE_EVERY });
-  const { urls } = await once<{ urls: string[] }>(sims, 'ready');
-  const ids = urls.map((_, i) => `bench-${String(i).padStart(2, '0')}`);
-
-  const pgdb = dbArg ? await freshPostgres(dbArg) : undefined;
-  const pgliteDir = pgdb ? undefined : mkdtempSync(join(tmpdir(), 'boo-bench-'));
-  const config = ConfigSchema.parse({
-    LLAMA_PROVIDERS: JSON.stringify(urls.map((u, i) => ({ id: ids[i], label: `Bench ${i}`, baseUrl: u, kind: 'llama-swap' }))),
-    DEMO_FLEET: 'off',
-    LOG_LEVEL: 'warn',
-    ...(pgdb ? { DATABASE_URL: pgdb.url } : { PGLITE_DIR: join(pgliteDir!, 'pglite') }),
-  });
-  const control = await createControl(config, { logger: pino({ level: process.env.BENCH_LOG_LEVEL ?? 'warn' }) as unknown as FastifyBaseLogger, features: ['health', 'fleet'] });
-  const address = await control.app.listen({ host: '127.0.0.1', port: 0 });
-  await control.start();
-  const fleet = control.fleet!;
-  for (let i = 0; i < 300 && control.ctx.fleet.counts().online < HOSTS; i++) await sleep(100);
-  console.log(`control: ${control.ctx.fleet.counts().online}/${HOSTS} hosts online`);
-
-  const client = child('ingest-client.ts', { url: `${address.replace('http', 'ws')}/api/control/ws`, sampleEvery: SAMPLE_EVERY });
-  await sleep(500);
-  sims.send({ cmd: 'start' });
-  const t0 = Date.now();
-  console.log('load running; warming up…');
-  await sleep(WARMUP_S * 1000);
-
-  const windowStart = Date.now();
-  const written0 = fleet.writer.written.activity;
-  const elu0 = performance.eventLoopUtilization();
-  const loopDelay = monitorEventLoopDelay({ resolution: 5 });
-  loopDelay.enable();
-  const gcPauses: number[] = [];
-  const gcObserver = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) gcPauses.push(e.duration);
-  });
-  gcObserver.observe({ entryTypes: ['gc'] });
-  const rss: number[] = [];
-  const heap: number[] = [];
-  let peakQueue = 0;
-  const every = 5000;
-  const endAt = windowStart + MINUTES * 60_000;
-  let lastLog = windowStart;
-  let lastWritten = written0;
-  while (Date.now() < endAt) {
-    await sleep(Math.min(every, endAt - Date.now()));
-    const m = process.memoryUsage();
-    rss.push(m.rss);
-    heap.push(m.heapUsed);
-    peakQueue = Math.max(peakQueue, fleet.writer.pending);
-    if (Date.now() - lastLog >= 30_000 || Date.now() >= endAt) {
-      const w = fleet.writer.written.activity;
-      console.log(`  t+${Math.round((Date.now() - windowStart) / 1000)} s: ${Math.round((w - lastWritten) / ((Date.now() - lastLog) / 1000))} rows/s, queue ${fleet.writer.pending}, rss ${mb(m.rss)}`);
-      lastLog = Date.now();
-      lastWritten = w;
+  const wanted = [...new Set(dbs)];
+  let pgSkipped: string | undefined;
+  if (wanted.includes('postgres')) {
+    const why = await reachable(pgUrl);
+    if (why) pgSkipped = `postgres not reachable at ${pgUrl.replace(/\/\/[^@/]*@/, '//…@')} (${why}): its cells are skipped`;
+  }
+  const cells = rates.flatMap((rate) => wanted.map((db) => ({ db, rate })));
+  console.log(`ingest bench: ${cells.length} cells (${wanted.join(', ')} × ${rates.join(', ')} requests/s), ${base.hosts} hosts, ${base.warmupS} s warm-up + ${base.minutes} min measured + ${base.backlogS} s backlog phase each, one process per cell`);
+  if (pgSkipped) console.log(pgSkipped);
+  const results = new Map<string, CellSummary | string>();
+  for (const { db, rate } of cells) {
+    if (db === 'postgres' && pgSkipped) {
+      results.set(`${db}@${rate}`, 'not reachable');
+      continue;
     }
+    console.log(`\n=== cell ${LABEL[db]} at ${rate}/s ===`);
+    results.set(`${db}@${rate}`, await runCell({ ...base, db, rate, ...(db === 'postgres' ? { url: pgUrl } : {}) }));
   }
-  const windowEnd = Date.now();
-  const written = fleet.writer.written.activity - written0;
-  const elu = performance.eventLoopUtilization(elu0).utilization;
-  loopDelay.disable();
-  gcObserver.disconnect();
-  // before phase 2 and teardown, which end connector sessions on purpose
-  const counters = control.ctx.counters.toJSON();
 
-  // Phase 2, control's headroom: let the hosts build a backlog while control is not reading, then
-  // time how fast control pages it in and stores it (the same path as a reconnect after an outage).
-  await fleet.registry.stop();
-  const backlogFrom = await countRows(control);
-  await sleep(BACKLOG_S * 1000);
-  sims.send({ cmd: 'pause' });
-  await sleep(1000);
-  sims.send({ cmd: 'stats' });
-  const produced = await once<{ completed: number; synthetic: number }>(sims, 'stats');
-  // every row the hosts hold: HTTP requests, synthetic completions, one warm-up request per host
-  const expected = produced.completed + produced.synthetic + HOSTS;
-  const drainStart = Date.now();
-  await fleet.registry.start();
-  let stored = await countRows(control);
-  while (stored < expected && Date.now() - drainStart < 300_000) {
-    await sleep(200);
-    stored = await countRows(control);
-  }
-  const drainS = (Date.now() - drainStart) / 1000;
-  const backlog = stored - backlogFrom;
-  sims.send({ cmd: 'stop' });
-  const simFinal = await once<{ completed: number; synthetic: number; failed: number; status: Record<string, number>; eventTimes: number[][]; rss: number[] }>(sims, 'final');
-  await fleet.writer.drain(30_000);
-  await sleep(1000);
-  client.send({ cmd: 'stop' });
-  const clientFinal = await once<{ rows: number; frames: number; recvTimes: Record<string, number[]> }>(client, 'final');
+  const cols = cells.map(({ db, rate }) => ({ head: `${LABEL[db]} @${rate}/s`, r: results.get(`${db}@${rate}`)! }));
+  const w0 = Math.max(...ROWS.map(([l]) => l.length)) + 2;
+  const w = Math.max(14, ...cols.map((c) => c.head.length + 2));
+  const line = (label: string, cells: string[]) => label.padEnd(w0) + cells.map((c) => c.padStart(w)).join('');
+  console.log('\n── ingest bench: side by side ' + '─'.repeat(Math.max(0, w0 + w * cols.length - 30)));
+  console.log(line('', cols.map((c) => c.head)));
+  for (const [label, f] of ROWS) console.log(line(label, cols.map((c) => (typeof c.r === 'string' ? c.r : f(c.r)))));
+  console.log('pglite = the embedded default (PGlite in its worker thread); latency: the host\'s activity event → the row\'s frame at the WebSocket client');
 
-  // latency: events inside the window that reached the client
-  const lat: number[] = [];
-  let missing = 0;
-  for (const [i, times] of simFinal.eventTimes.entries()) {
-    const recv = clientFinal.recvTimes[ids[i]!] ?? [];
-    for (const [k, ev] of times.entries()) {
-      // events in the last seconds of the window may be picked up only after phase 2 began
-      if (ev === undefined || ev === null || ev < windowStart || ev > windowEnd - 3000) continue;
-      const rv = recv[k];
-      if (rv === undefined || rv === null) missing++;
-      else lat.push(rv - ev);
-    }
-  }
-  lat.sort((a, b) => a - b);
-  const quarter = Math.max(1, Math.floor(rss.length / 4));
-  const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
-  const rssStart = avg(rss.slice(0, quarter));
-  const rssEnd = avg(rss.slice(-quarter));
-  const total = await control.ctx.dbState.db.query<{ n: number; d: number }>('SELECT count(*)::int AS n, count(DISTINCT (host_id, epoch, upstream_id))::int AS d FROM control_activity');
-  const seconds = (windowEnd - windowStart) / 1000;
-
-  console.log('\n── ingest bench results ──────────────────────────────────────────');
-  console.log(`database                 ${control.ctx.dbState.db.backend}`);
-  console.log(`hosts / load             ${HOSTS} hosts; HTTP ${CONCURRENCY} in flight: ${simFinal.completed} requests ok, ${simFinal.failed} failed (${JSON.stringify(simFinal.status)}); synthetic ${simFinal.synthetic}; ${RATE}/s in all`);
-  console.log(`window                   ${seconds.toFixed(0)} s after ${WARMUP_S} s warm-up (total run ${Math.round((windowEnd - t0) / 1000)} s)`);
-  console.log(`activity rows written    ${written} in the window → ${(written / seconds).toFixed(0)} rows/s sustained   (target ≥ 2000)`);
-  console.log(`backlog catch-up          ${backlog} rows stored in ${drainS.toFixed(1)} s → ${(backlog / drainS).toFixed(0)} rows/s (control's ingest capacity: connect, page, store)`);
-  console.log(`rows stored (all)        ${total.rows[0]?.n} rows, ${total.rows[0]?.d} distinct keys; writer drops ${counters['writer.dropped.activity'] ?? 0}, peak queue ${peakQueue}`);
-  console.log(`event → client frame     p50 ${pct(lat, 50).toFixed(1)} ms, p95 ${pct(lat, 95).toFixed(1)} ms, p99 ${pct(lat, 99).toFixed(1)} ms, max ${(lat.at(-1) ?? NaN).toFixed(1)} ms   (target p99 ≤ 100; ${lat.length} samples, 1 in ${SAMPLE_EVERY}; ${missing} not seen)`);
-  console.log(`client                   ${clientFinal.rows} rows in ${clientFinal.frames} frames; hub deltas dropped ${control.hub.stats.deltasDropped}`);
-  console.log(`control event loop       busy ${(elu * 100).toFixed(0)} % of the window; delay p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms, max ${(loopDelay.max / 1e6).toFixed(1)} ms`);
-  console.log(`control GC               ${gcPauses.length} pauses, ${gcPauses.reduce((x, y) => x + y, 0).toFixed(0)} ms in all, longest ${Math.max(0, ...gcPauses).toFixed(1)} ms`);
-  console.log(`control RSS              first quarter ${mb(rssStart)}, last quarter ${mb(rssEnd)} → ${(((rssEnd - rssStart) / rssStart) * 100).toFixed(1)} %   (target within ±10 %); min ${mb(Math.min(...rss))}, max ${mb(Math.max(...rss))}`);
-  const simQ = Math.max(1, Math.floor(simFinal.rss.length / 4));
-  console.log(`simulator process RSS    first quarter ${mb(avg(simFinal.rss.slice(0, simQ)))}, last quarter ${mb(avg(simFinal.rss.slice(-simQ)))} (whole run, backlog phase included)`);
-  console.log(`control heap used        first quarter ${mb(avg(heap.slice(0, quarter)))}, last quarter ${mb(avg(heap.slice(-quarter)))}`);
-  console.log(`connector counters       (window) ${JSON.stringify(Object.fromEntries(Object.entries(counters).filter(([k]) => k.startsWith('connector.'))))}`);
-
-  await control.close();
-  await pgdb?.drop();
-  if (pgliteDir) rmSync(pgliteDir, { recursive: true, force: true });
-  process.exit(0);
+  const verdict = (db: CellDb, rate: number, test: (s: CellSummary) => boolean, what: string) => {
+    const r = results.get(`${db}@${rate}`);
+    if (r === undefined) return;
+    console.log(`  ${LABEL[db]} at ${rate}/s: ${what} → ${typeof r === 'string' ? r : test(r) ? 'met' : 'MISSED'}`);
+  };
+  console.log('targets:');
+  verdict('pglite', 500, (s) => s.p99 <= 250, 'event → browser p99 ≤ 250 ms');
+  verdict('pglite', 2000, (s) => s.lost === 0 && s.writerDropped === 0, 'no rows lost');
+  verdict('postgres', 2000, (s) => s.rowsPerS >= 1900 && s.p99 <= 100, '2,000 rows/s with p99 ≤ 100 ms');
+  process.exit([...results.values()].some((r) => typeof r === 'string' && r !== 'not reachable') ? 1 : 0);
 }
 
 main().catch((err: unknown) => {

@@ -17,6 +17,8 @@ export const ConfigSchema = z.object({
   CONTROL_PORT: int(9503).pipe(z.number().max(65535)),
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
   PGLITE_DIR: z.string().default('./data/pglite'),
+  /** The embedded PGlite's thread: `worker` keeps its engine off control's event loop; `main` runs it in-process. */
+  PGLITE_THREAD: z.enum(['worker', 'main']).default('worker'),
   LLAMA_PROVIDERS: z
     .string()
     .default('[]')

@@ -80,7 +80,7 @@ function compose(ctx: ControlContext, opts: CreateControlOptions): { features: F
 /** Builds the whole control service without listening: used by main.ts and by tests alike. */
 export async function createControl(config: Config, opts: CreateControlOptions = {}): Promise<Control> {
   const log = opts.logger ?? (pino({ level: config.LOG_LEVEL }) as unknown as FastifyBaseLogger);
-  const db = opts.db ?? (await openDb(config.DATABASE_URL, config.PGLITE_DIR, log));
+  const db = opts.db ?? (await openDb(config.DATABASE_URL, config.PGLITE_DIR, log, config.PGLITE_THREAD));
   const dbState: DbState = { db, ok: false, schemaApplied: false };
   const hub = new Hub();
   const counters = new Counters();

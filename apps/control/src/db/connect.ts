@@ -1,6 +1,7 @@
 import type { Db } from './db';
 import { createPgDb } from './pg';
 import { createPgliteDb } from './pglite';
+import { createPgliteWorkerDb } from './pglite-thread';
 import { applySchema } from './schema';
 import { backoffDelay, sleep } from '../lib/backoff';
 
@@ -15,11 +16,16 @@ export interface DbState {
 export interface DbLogger {
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
 }
 
-export async function openDb(databaseUrl: string | undefined, pgliteDir: string | undefined, log?: DbLogger): Promise<Db> {
+/** Where the embedded PGlite runs: its own worker thread (the default) or control's thread. */
+export type PgliteThread = 'worker' | 'main';
+
+export async function openDb(databaseUrl: string | undefined, pgliteDir: string | undefined, log?: DbLogger, pgliteThread: PgliteThread = 'worker'): Promise<Db> {
   if (databaseUrl) return createPgDb({ connectionString: databaseUrl, onError: (err) => log?.warn({ err: err.message }, 'postgres client error') });
-  return createPgliteDb(pgliteDir);
+  if (pgliteThread === 'main') return createPgliteDb(pgliteDir);
+  return createPgliteWorkerDb(pgliteDir, { onExit: (err) => log?.error({ err: err.message }, 'PGlite worker thread died; storage is unavailable until restart') });
 }
 
 /**

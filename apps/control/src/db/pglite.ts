@@ -4,26 +4,36 @@ import { PGlite } from '@electric-sql/pglite';
 import type { Db, QueryResult } from './db';
 import { INT8_OID, parseInt8 } from './db';
 
-/** Embedded Postgres (WASM). `dataDir` undefined means in-memory (tests). */
+/** The one PGlite configuration, shared by the in-process Db and the worker thread. */
+export const openPglite = (dataDir?: string): Promise<PGlite> => PGlite.create({ ...(dataDir ? { dataDir } : {}), parsers: { [INT8_OID]: parseInt8 } });
+
+export const shapeResult = <T>(r: { rows: unknown[]; affectedRows?: number }): QueryResult<T> => ({
+  rows: r.rows as T[],
+  rowCount: r.affectedRows ?? r.rows.length,
+});
+
+/**
+ * Embedded Postgres (WASM) on the calling thread. `dataDir` undefined means in-memory (tests).
+ * Its engine runs synchronously on this event loop; control's default is the worker-thread Db
+ * (pglite-thread.ts), which keeps the same behaviour off the loop.
+ */
 export async function createPgliteDb(dataDir?: string): Promise<Db> {
-  let release = () => undefined as void;
-  if (dataDir) {
-    mkdirSync(dataDir, { recursive: true });
-    release = lockDataDir(dataDir);
+  const release = dataDir ? lockDataDir(dataDir) : () => undefined;
+  let pg: PGlite;
+  try {
+    pg = await openPglite(dataDir);
+  } catch (err) {
+    release();
+    throw err;
   }
-  const pg = await PGlite.create({ ...(dataDir ? { dataDir } : {}), parsers: { [INT8_OID]: parseInt8 } });
-  const shape = <T>(r: { rows: unknown[]; affectedRows?: number }): QueryResult<T> => ({
-    rows: r.rows as T[],
-    rowCount: r.affectedRows ?? r.rows.length,
-  });
   return {
     backend: 'pglite',
-    query: async (sql, params) => shape(await pg.query(sql, params as unknown[] | undefined)),
+    query: async (sql, params) => shapeResult(await pg.query(sql, params as unknown[] | undefined)),
     async exec(sql) {
       await pg.exec(sql);
     },
     // PGlite has one connection; its transaction() holds it exclusively, so other queries wait.
-    tx: (fn) => pg.transaction((t) => fn({ query: async (sql, params) => shape(await t.query(sql, params as unknown[] | undefined)) })),
+    tx: (fn) => pg.transaction((t) => fn({ query: async (sql, params) => shapeResult(await t.query(sql, params as unknown[] | undefined)) })),
     async close() {
       await pg.close();
       release();
@@ -45,6 +55,7 @@ const alive = (pid: number) => {
  * turns that mistake (say, `pnpm start` twice) into a clear error; a stale lock is taken over.
  */
 export function lockDataDir(dataDir: string): () => void {
+  mkdirSync(dataDir, { recursive: true });
   const file = join(dataDir, 'boocontrol.lock');
   for (let attempt = 0; attempt < 2; attempt++) {
     try {

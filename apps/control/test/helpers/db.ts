@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { Db } from '../../src/db/db';
 import { createPgDb } from '../../src/db/pg';
 import { createPgliteDb } from '../../src/db/pglite';
+import { createPgliteWorkerDb } from '../../src/db/pglite-thread';
 import { applySchema } from '../../src/db/schema';
 
 export interface TestDb {
@@ -18,10 +19,15 @@ export interface Backend {
   create(opts?: { schema?: boolean }): Promise<TestDb>;
 }
 
+/**
+ * Storage tests run PGlite in-process by default (they time nothing, and a worker per test costs
+ * a thread and a second start-up); TEST_PGLITE_THREAD=worker runs every one of them through the
+ * worker thread control uses by default. pglite-worker.test.ts compares the two directly.
+ */
 const pgliteBackend: Backend = {
   name: 'pglite',
   async create(opts = {}) {
-    const db = await createPgliteDb();
+    const db = process.env.TEST_PGLITE_THREAD === 'worker' ? await createPgliteWorkerDb() : await createPgliteDb();
     if (opts.schema !== false) await applySchema(db);
     return { db, cleanup: () => db.close() };
   },
