@@ -57,15 +57,16 @@ describe('quick start: pnpm start with no configuration', () => {
   });
 
   it('answers health through the gateway on PGlite and shows the demo fleet', async () => {
-    let db: unknown = null;
-    for (const end = Date.now() + 90_000; Date.now() < end && db === null; ) {
+    // Health answers before the database is ready (db.ok false while the schema applies): wait for ok.
+    let db: { backend: string; ok: boolean } | null = null;
+    for (const end = Date.now() + 90_000; Date.now() < end && db?.ok !== true; ) {
       try {
         const r = await fetch(`${base}/api/control/health`);
         if (r.ok) db = HealthSchema.parse(await r.json()).db;
       } catch {
         /* not up yet */
       }
-      if (db === null) await new Promise((r) => setTimeout(r, 500));
+      if (db?.ok !== true) await new Promise((r) => setTimeout(r, 500));
     }
     expect(db, `stack did not come up:\n${output}`).toEqual({ backend: 'pglite', ok: true });
 
