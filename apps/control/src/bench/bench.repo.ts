@@ -1,4 +1,4 @@
-import type { BenchPoint, BenchRun, BenchRunRequest, BenchRunStatus, BenchSample, BenchSummary } from '@boocontrol/contracts';
+import type { BenchPoint, BenchRun, BenchRunListItem, BenchRunRequest, BenchRunStatus, BenchSample, BenchSummary } from '@boocontrol/contracts';
 import type { Queryable } from '../db/db';
 
 interface RunRow {
@@ -46,8 +46,7 @@ export interface BenchRunPatch {
   finishedAt?: Date;
 }
 
-/** A run in a listing: everything but the points, and how many there are. */
-export type BenchRunListItem = Omit<BenchRun, 'points'> & { pointCount: number };
+export type { BenchRunListItem };
 
 /** Samples kept per point unless the caller says otherwise: enough for distributions in a report. */
 export const DEFAULT_MAX_SAMPLES_PER_POINT = 500;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { BenchRunRequestSchema, type BenchLiveFrame, type BenchRun, type BenchRunRequest, type BenchRunStatus, type BenchSpec, type Job } from '@boocontrol/contracts';
+import { BenchRunRequestSchema, type BenchLiveFrame, type BenchRun, type BenchRunRequest, type BenchRunStatus, type BenchSampleList, type BenchSpec, type Job } from '@boocontrol/contracts';
 import { AppError } from '../lib/errors';
 import type { FleetState } from '../fleet/fleet-state';
 import type { HostDirectory } from '../hosts/host-directory';
@@ -77,6 +77,14 @@ export class BenchService {
     const run = await this.get(id);
     if (run.jobId) await this.deps.queue.cancel(run.jobId);
     return this.get(id);
+  }
+
+  /** One point's stored requests, for the per-request scatter; NOT_FOUND names what is missing. */
+  async samples(id: string, index: number): Promise<BenchSampleList> {
+    const run = await this.get(id);
+    const point = run.points.find((p) => p.index === index);
+    if (!point) throw new AppError('NOT_FOUND', `bench run ${id} has no point ${index} (it has ${run.points.length})`);
+    return { runId: id, index, level: point.level, samples: await this.deps.repo.samples(id, index) };
   }
 
   async compare(ids: string[]): Promise<BenchRun[]> {
