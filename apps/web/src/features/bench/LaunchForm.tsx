@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState, type ReactNode } from 'react';
+import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { Job } from '@boocontrol/contracts';
 import { ApiError } from '../../api/client';
 import { Icon } from '../../components/Icon';
@@ -6,6 +6,7 @@ import { useFleet } from '../../live/context';
 import { newKey } from '../actions/actions.api';
 import { fmtDuration } from '../fleet/ui/format';
 import { startBench } from './bench.api';
+import { useBenchLive } from './use-bench';
 import { DEFAULT_FORM, benchHosts, defaultModel, estimateSeconds, toRequest, type LaunchForm as Form } from './launch-spec';
 
 interface Refusal {
@@ -23,9 +24,9 @@ function refusal(e: unknown): Refusal {
   return { code: e.code, message, lines };
 }
 
-function Field({ label, children, hint }: { label: string; children: ReactNode; hint?: string }) {
+function Field({ label, children, hint, wide }: { label: string; children: ReactNode; hint?: string; wide?: boolean }) {
   return (
-    <label title={hint}>
+    <label title={hint} className={wide ? 'wide' : undefined}>
       {label}
       {children}
     </label>
@@ -58,6 +59,16 @@ export function LaunchForm({ onStarted }: { onStarted: (runId: string, job: Job)
     setF((x) => ({ ...x, host: first.id, model: defaultModel(first) }));
   }, [host, hosts]);
 
+  // LEASE_HELD is about a run that ends: once the bench on the host ends, the refusal is stale
+  // (a holder that is not a bench, e.g. an eval, leaves it shown)
+  const live = useBenchLive();
+  const hostBenching = Object.values(live ?? {}).some((r) => r.hostId === f.host && (r.status === 'running' || r.status === 'queued'));
+  const wasBenching = useRef(hostBenching);
+  useEffect(() => {
+    if (wasBenching.current && !hostBenching) setRefused((r) => (r?.code === 'LEASE_HELD' ? null : r));
+    wasBenching.current = hostBenching;
+  }, [hostBenching]);
+
   const checked = toRequest(f);
   const submit = async (takeover: boolean) => {
     const r = toRequest(f, takeover);
@@ -85,7 +96,7 @@ export function LaunchForm({ onStarted }: { onStarted: (runId: string, job: Job)
     >
       <h4>New benchmark</h4>
       <div className="bench-grid">
-        <Field label="host">
+        <Field label="host" wide>
           <select value={f.host} onChange={(e) => setF((x) => ({ ...x, host: e.target.value, model: defaultModel(hosts.find((h) => h.id === e.target.value)) }))} data-testid="bench-host">
             {hosts.length === 0 && <option value="">no llama-swap host online</option>}
             {hosts.map((h) => (
@@ -95,7 +106,7 @@ export function LaunchForm({ onStarted }: { onStarted: (runId: string, job: Job)
             ))}
           </select>
         </Field>
-        <Field label="model">
+        <Field label="model" wide>
           <select value={f.model} onChange={(e) => set('model', e.target.value)} data-testid="bench-model">
             {(host?.models ?? []).map((m) => (
               <option key={m.id} value={m.id}>

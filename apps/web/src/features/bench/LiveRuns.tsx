@@ -32,7 +32,7 @@ export function CancelRunButton({ runId }: { runId: string }) {
     <>
       <button
         type="button"
-        className="hc-btn ghost"
+        className="hc-btn ghost bench-cancel"
         data-testid="bench-cancel"
         disabled={state === 'busy'}
         onClick={() => {
@@ -108,16 +108,16 @@ function LiveRunCard({ runId, frame, launched, onDismiss }: { runId: string; fra
       {frame && (
         <div className="bench-live-figures small">
           <span title="requests finished in this point">
-            <b className="numeral">{frame.requests.done}</b> done
+            <b>{frame.requests.done}</b> done
           </span>
           <span className={frame.requests.errors ? 'error-text' : ''}>
-            <b className="numeral">{frame.requests.errors}</b> errors
+            <b>{frame.requests.errors}</b> errors
           </span>
           <span className={frame.requests.shed ? 'warn-text' : ''}>
-            <b className="numeral">{frame.requests.shed}</b> shed
+            <b>{frame.requests.shed}</b> shed
           </span>
           <span>
-            <b className="numeral">{frame.requests.inflight}</b> in flight
+            <b>{frame.requests.inflight}</b> in flight
           </span>
           {frame.lastPoint && (
             <span className="bench-live-last" data-testid="bench-live-last">

@@ -24,9 +24,10 @@ function Summary({ run }: { run: BenchRun }) {
   const s = run.summary;
   const c = s?.capacity;
   const unit = levelName(run);
-  const capacity = c?.maxLevel != null ? `${c.maxLevel} ${unit}` : s ? 'none met' : '—';
-  const capNote = c?.interpolatedLevel != null ? `~${c.interpolatedLevel.toFixed(1)} interpolated` : c?.firstFailingLevel != null ? `${c.firstFailingLevel} fails` : '';
-  const knee = s?.knee.status === 'ok' ? `${s.knee.saturationLevel} ${unit}` : '—';
+  const withUnit = (v: number) => (unit === 'rate' ? `${v} req/s` : `${v} ${v === 1 ? 'user' : 'users'}`);
+  const capacity = c?.maxLevel != null ? withUnit(c.maxLevel) : s ? 'none met' : '—';
+  const capNote = c?.interpolatedLevel != null ? `~${c.interpolatedLevel.toFixed(1)} interpolated` : c?.firstFailingLevel != null ? `${unit === 'rate' ? 'rate' : 'level'} ${c.firstFailingLevel} fails` : '';
+  const knee = s?.knee.status === 'ok' && s.knee.saturationLevel != null ? withUnit(s.knee.saturationLevel) : '—';
   const contaminated = run.points.filter((p) => p.flags.contaminated).length;
   return (
     <div className="fleet-summary bench-summary" data-testid="bench-summary">

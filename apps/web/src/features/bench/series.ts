@@ -40,13 +40,23 @@ export const isRate = (run: RunLike) => run.spec.driver.kind === 'rate';
 export const xLabelOf = (run: RunLike) => (isRate(run) ? 'request rate (req/s)' : 'concurrency (users)');
 export const levelName = (run: RunLike) => (isRate(run) ? 'rate' : 'users');
 
-const pt = (p: BenchPoint, y: number | null, err?: number | null): SweepPoint => ({
-  x: p.level,
-  y,
-  err: err ?? null,
-  flags: pointFlags(p),
-  note: `${p.requests.succeeded} ok, ${p.requests.errors} errors, ${p.requests.shed} shed${p.foreignRequests ? `, ${p.foreignRequests} foreign` : ''}`,
-});
+/**
+ * The flags that question a point's figures themselves, ringed on the charts. The others
+ * (coalesced chunks, ignore_eos ignored…) are caveats about one metric: in the title and table.
+ */
+const CHART_FLAGS = new Set(['contaminated', 'noisy', 'foreign traffic', 'shedding']);
+
+const pt = (p: BenchPoint, y: number | null, err?: number | null): SweepPoint => {
+  const all = pointFlags(p);
+  const minor = all.filter((f) => !CHART_FLAGS.has(f));
+  return {
+    x: p.level,
+    y,
+    err: err ?? null,
+    flags: all.filter((f) => CHART_FLAGS.has(f)),
+    note: `${p.requests.succeeded} ok, ${p.requests.errors} errors, ${p.requests.shed} shed${p.foreignRequests ? `, ${p.foreignRequests} foreign` : ''}${minor.length ? `\nnotes: ${minor.join(', ')}` : ''}`,
+  };
+};
 
 const METRIC_NAME: Record<BenchLatencyMetric, string> = { ttft: 'TTFT', ttftSched: 'TTFT (sched)', tpot: 'TPOT', itl: 'ITL', e2e: 'E2E', e2eSched: 'E2E (sched)' };
 export const sloText = (s: BenchSlo) => `p${s.percentile} ${METRIC_NAME[s.metric]} ≤ ${s.maxMs} ms`;
