@@ -99,6 +99,12 @@ describe('boo bench against a running control', () => {
     const point = JSON.parse((await boo('bench', 'show', firstRun, '--json')).out).points[1];
     // a short output is reported as the server ignoring ignore_eos, never hidden
     expect(point.flags.ignoreEosIgnored).toBe(measured.some((x) => x.outputTokens! < 16));
+    // the route is in the generated OpenAPI document with the rest of the bench API
+    const doc = (await (await fetch(`${url}/api/control/openapi.json`)).json()) as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+    for (const [path, method] of [['/api/control/bench/runs', 'post'], ['/api/control/bench/runs', 'get'], ['/api/control/bench/runs/{id}', 'get'], ['/api/control/bench/runs/{id}/cancel', 'post'], ['/api/control/bench/compare', 'get']] as const) {
+      expect(doc.paths[path]?.[method], `${method} ${path}`).toBeDefined();
+    }
+    expect(Object.keys(doc.paths['/api/control/bench/runs/{id}/points/{idx}/samples']?.get?.responses ?? {})).toEqual(expect.arrayContaining(['200', '404']));
     const missing = await fetch(`${url}/api/control/bench/runs/${firstRun}/points/7/samples`);
     expect(missing.status).toBe(404);
     expect(ErrorBodySchema.parse(await missing.json()).error.code).toBe('NOT_FOUND');

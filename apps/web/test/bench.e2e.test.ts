@@ -15,16 +15,19 @@ import { startStack, type Stack } from './helpers/stack';
  * run takes seconds. Screenshots go to this run's tmp dir.
  */
 /**
- * The demo trickle's model on the RTX 5090 host. Its "other traffic" goes to the same model: a
- * request to another model of an exclusive llama-swap group would evict the benched model
- * (llama-swap stops the other groups on every such request) and the bench would measure a load.
+ * The first run: the small chat model of the P104 host (the demo trickle uses it). The test's own
+ * "other traffic" during a point is an embedding request to another model of the host, seen in
+ * flight: its group is neither exclusive nor swapping, so it evicts nothing (a request to a model
+ * of an exclusive llama-swap group would stop the benched model, and the bench would measure a
+ * load), and unlike a same-model request it does not depend on activity rows, which llama-swap
+ * stamps in whole seconds.
  */
-const HOST = 'demo-rtx5090';
-const MODEL = 'qwen3-coder-30b';
-const OTHER = MODEL;
+const HOST = 'demo-p104';
+const MODEL = 'qwen2.5-3b';
+const OTHER = 'bge-m3';
 /** The second run: another host and model, for the comparison. */
-const HOST2 = 'demo-p104';
-const MODEL2 = 'qwen2.5-3b';
+const HOST2 = 'demo-rtx5090';
+const MODEL2 = 'qwen3-coder-30b';
 
 describe('benchmarks view on the demo fleet', () => {
   let stack: Stack;
@@ -42,20 +45,18 @@ describe('benchmarks view on the demo fleet', () => {
   };
   const runIds: string[] = [];
 
-  /** A streamed chat request straight to the host (not through the bench): live traffic. */
-  const otherTraffic = (maxTokens: number) => {
+  const direct = (path: string, body: unknown) => {
     const ac = new AbortController();
     const baseUrl = stack.control.ctx.fleet.get(HOST)!.baseUrl;
-    const done = fetch(`${baseUrl}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: OTHER, stream: true, max_tokens: maxTokens, messages: [{ role: 'user', content: 'someone else asking' }] }),
-      signal: ac.signal,
-    })
+    const done = fetch(`${baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: ac.signal })
       .then((r) => r.text())
       .catch(() => 'aborted');
     return { stop: () => ac.abort(), done };
   };
+  /** Requests straight to the host (not through the bench): live traffic. */
+  const longChat = () => direct('/v1/chat/completions', { model: MODEL, stream: true, max_tokens: 2000, messages: [{ role: 'user', content: 'someone else asking' }] });
+  /** 4000 words at the embedding model's 3100 tok/s: over a second in flight (more while it loads). */
+  const embedding = () => direct('/v1/embeddings', { model: OTHER, input: Array.from({ length: 4000 }, (_, i) => `word${i % 50}`).join(' ') });
 
   const fillQuick = async (host: string, model: string, levels = '1, 2') => {
     await page.getByTestId('bench-host').selectOption(host);
@@ -69,7 +70,7 @@ describe('benchmarks view on the demo fleet', () => {
     await page.getByTestId('bench-reps').fill('1');
     // bounds near the demo's speeds (its 2 s / 100 ms defaults would sit far above every point)
     await page.getByTestId('bench-slo-ttft').fill('300');
-    await page.getByTestId('bench-slo-tpot').fill('30');
+    await page.getByTestId('bench-slo-tpot').fill('50');
   };
 
   beforeAll(async () => {
@@ -100,8 +101,8 @@ describe('benchmarks view on the demo fleet', () => {
     expect(await page.getByTestId('bench-start').isDisabled()).toBe(true);
 
     await fillQuick(HOST, MODEL);
-    const busy = otherTraffic(2000); // about 12 s at the model's 165 tok/s
-    await expect.poll(() => (stack.control.ctx.fleet.get(HOST)?.inflight ?? []).some((f) => f.model === OTHER), { timeout: 10_000 }).toBe(true);
+    const busy = longChat(); // 2000 tokens at the model's 24 tok/s: in flight until stopped
+    await expect.poll(() => (stack.control.ctx.fleet.get(HOST)?.inflight ?? []).some((f) => f.model === MODEL), { timeout: 10_000 }).toBe(true);
     await page.getByTestId('bench-start').click();
     const takeover = page.getByTestId('bench-takeover');
     await takeover.waitFor({ timeout: 10_000 });
@@ -117,43 +118,46 @@ describe('benchmarks view on the demo fleet', () => {
     const runId = (await card.getAttribute('data-run'))!;
     runIds.push(runId);
     const phases: string[] = [];
-    let sentOther: ReturnType<typeof otherTraffic> | null = null;
+    const seen: string[] = [];
+    let sentOther: ReturnType<typeof direct> | null = null;
     let measureAt: number | null = null;
     let leaseChecked = false;
+    const refusals: string[] = [];
     let liveShot = false;
     await expect
       .poll(
         async () => {
           // short timeouts: the card leaves when the run succeeds, and a locator would wait for it
           const phase = (await card.getAttribute('data-phase', { timeout: 200 }).catch(() => null)) ?? 'gone';
-          if (phases.at(-1) !== phase) phases.push(phase);
           const point = await page.getByTestId('bench-live-point').first().textContent({ timeout: 200 }).catch(() => '');
-          // llama-swap stamps activity in whole seconds: a request that ends 1 s into the measured
-          // window is stamped inside the point whatever the fraction of the second it started at
+          if (seen.at(-1) !== `${point} ${phase}`) seen.push(`${point} ${phase}`);
+          if (phases.at(-1) !== phase) phases.push(phase);
+          // half a second into point 1's measured window (the watch counts what it first sees inside the point)
           if (phase === 'measure' && point?.startsWith('point 1')) measureAt ??= Date.now();
-          if (measureAt !== null && Date.now() - measureAt > 1000 && !sentOther) sentOther = otherTraffic(24);
+          if (measureAt !== null && Date.now() - measureAt > 500 && !sentOther) sentOther = embedding();
           if (phase === 'measure' && point?.startsWith('point 2') && !liveShot) {
             liveShot = true;
             await shoot('bench-live');
           }
           if (phase === 'measure' && !leaseChecked) {
-            // a second run on the same host is refused while this one holds the lease
+            // a second run on the same host is refused while this one holds the lease (the answer
+            // is read in later rounds, so a slow reply cannot make the poll miss a phase)
             leaseChecked = true;
             await page.getByTestId('bench-start').click();
-            await page.getByTestId('bench-error').waitFor({ timeout: 5000 });
-            expect(await page.getByTestId('bench-error').getAttribute('data-code')).toBe('LEASE_HELD');
-            expect(await page.getByTestId('bench-error').textContent()).toContain('leased for bench');
           }
+          const refusal = await page.getByTestId('bench-error').textContent({ timeout: 50 }).catch(() => null);
+          if (refusal && !refusals.includes(refusal)) refusals.push(refusal);
           return page.getByTestId('bench-results').getAttribute('data-status', { timeout: 200 }).catch(() => null);
         },
         { timeout: 90_000, interval: 100 },
       )
       .toBe('succeeded');
-    await (sentOther as ReturnType<typeof otherTraffic> | null)?.done;
+    await (sentOther as ReturnType<typeof direct> | null)?.done;
     expect(phases).toContain('measure');
+    expect(refusals).toEqual([expect.stringMatching(/^LEASE_HELD host demo-p104 is leased for bench until /)]);
     // the LEASE_HELD refusal went away with the run that held the lease
     await expect.poll(() => page.getByTestId('bench-error').count(), { timeout: 10_000 }).toBe(0);
-    expect(liveShot, 'saw point 2 measuring').toBe(true);
+    expect(liveShot, `saw point 2 measuring: ${seen.join(' | ')}`).toBe(true);
 
     // results: stored run, charts with the SLO bound and capacity, points with flags
     const results = page.getByTestId('bench-results');
@@ -170,7 +174,7 @@ describe('benchmarks view on the demo fleet', () => {
       else expect(await c.getByTestId('bench-slo-offscale').textContent()).toContain(`${value} ms`);
     };
     await bound('ttft', 300, Math.max(...stored.points.map((p) => p.ttftMs.p99 ?? 0)));
-    await bound('tpot', 30, Math.max(...stored.points.map((p) => p.tpotMs.p99 ?? 0)));
+    await bound('tpot', 50, Math.max(...stored.points.map((p) => p.tpotMs.p99 ?? 0)));
     const cap = stored.summary?.capacity.maxLevel;
     if (cap != null) expect(await ttft.locator('[data-testid="bench-capacity-line"]').getAttribute('data-value')).toBe(String(cap));
     else expect(await page.getByTestId('bench-capacity').textContent()).toBe('none met');

@@ -5,7 +5,7 @@ import { SweepChart } from './charts/SweepChart';
 import { compareCsvUrl } from './bench.api';
 import { fmtLat, fmtRate } from './PointTable';
 import { specLine } from './RunResults';
-import { RUN_COLORS, compareCharts, pointFlags, runLabel, sloText } from './series';
+import { RUN_COLORS, compareCharts, majorFlags, runLabel, sloText } from './series';
 import { useBenchCompare } from './use-bench';
 
 /** Per level, each run's output tok/s and TTFT p99 side by side (blank where a run has no such level). */
@@ -37,7 +37,7 @@ function LevelTable({ runs }: { runs: BenchRun[] }) {
             <td className="num numeral">{l}</td>
             {runs.map((r) => {
               const p = r.points.find((x) => x.level === l);
-              const flags = p ? pointFlags(p) : [];
+              const flags = p ? majorFlags(p) : [];
               return [
                 <td key={`${r.id}t`} className="num">
                   {p ? fmtRate(p.outputTps.mean) : ''}

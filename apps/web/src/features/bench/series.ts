@@ -45,6 +45,7 @@ export const levelName = (run: RunLike) => (isRate(run) ? 'rate' : 'users');
  * (coalesced chunks, ignore_eos ignored…) are caveats about one metric: in the title and table.
  */
 const CHART_FLAGS = new Set(['contaminated', 'noisy', 'foreign traffic', 'shedding']);
+export const majorFlags = (p: BenchPoint) => pointFlags(p).filter((f) => CHART_FLAGS.has(f));
 
 const pt = (p: BenchPoint, y: number | null, err?: number | null): SweepPoint => {
   const all = pointFlags(p);

@@ -102,7 +102,8 @@ export const SweepChart = memo(function SweepChart({ id, title, unit, xLabel, se
         {markers.map((m, i) => (
           <g key={m.key} data-testid={m.kind === 'capacity' ? 'bench-capacity-line' : 'bench-knee-line'} data-value={m.value}>
             <line x1={x(m.value)} x2={x(m.value)} y1={M.top} y2={H - M.bottom} stroke={m.color} strokeDasharray={m.kind === 'knee' ? '2 3' : '5 3'} strokeWidth={1.4} />
-            <text x={x(m.value) + 4} y={M.top + 10 + i * 13} className="ref-label" fill={m.color}>
+            {/* right of the line, or left of it in the right part of the chart so the label is not cut off */}
+            <text x={x(m.value) + (x(m.value) > W * 0.6 ? -4 : 4)} y={M.top + 10 + i * 13} textAnchor={x(m.value) > W * 0.6 ? 'end' : 'start'} className="ref-label" fill={m.color}>
               {m.label}
             </text>
           </g>
