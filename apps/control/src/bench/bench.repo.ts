@@ -147,7 +147,7 @@ export class BenchRepo {
   /**
    * A run left queued or running whose job has ended (interrupted with a process that is gone,
    * or never created) is interrupted; its points stay. A run whose job is alive in another
-   * control process is left alone.
+   * control process is left alone. (`$1` is cast: untyped, `$1 - interval` reads as an interval.)
    */
   async interruptUnfinished(now: Date): Promise<number> {
     const r = await this.db.query(
@@ -155,7 +155,7 @@ export class BenchRepo {
          error_code = COALESCE(error_code, 'INTERRUPTED'), error_message = COALESCE(error_message, 'control stopped while the bench was running')
        WHERE r.status IN ('queued', 'running')
          AND NOT EXISTS (SELECT 1 FROM control_jobs j WHERE j.id = r.job_id AND j.status IN ('queued', 'running'))
-         AND r.created_at < $1 - interval '5 seconds'`,
+         AND r.created_at < $1::timestamptz - interval '5 seconds'`,
       [now],
     );
     return r.rowCount;
