@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ControlStream, type SocketLike } from '../src/live/control-stream';
-import type { ActivityRowLive } from '@boocontrol/contracts';
-import type { FleetView, JobsView } from '../src/live/reducers';
+import type { ActivityRowLive, BenchLiveFrame } from '@boocontrol/contracts';
+import type { BenchView, FleetView, JobsView } from '../src/live/reducers';
 import { startTestControl } from '../../control/test/helpers/control';
 import { backends } from '../../control/test/helpers/db';
 
@@ -42,10 +42,12 @@ describe.each(backends())('contract drift: control frames through the web client
     const unsubFleet = stream.subscribe('fleet', () => undefined);
     const unsubJobs = stream.subscribe('jobs', () => undefined);
     const unsubActivity = stream.subscribe('activity', () => undefined);
+    const unsubBench = stream.subscribe('bench', () => undefined);
     stream.start();
     await expect.poll(() => stream.status, { timeout: 5000 }).toBe('online');
     await expect.poll(() => stream.state<FleetView>('fleet') !== undefined, { timeout: 5000 }).toBe(true);
     await expect.poll(() => stream.state<ActivityRowLive[]>('activity') !== undefined, { timeout: 5000 }).toBe(true);
+    await expect.poll(() => stream.state<BenchView>('bench') !== undefined, { timeout: 5000 }).toBe(true);
 
     const { fleet, queue, bus } = t.control.ctx;
     const stored = { id: 41, hostId: 'drift-1', epoch: 0, upstreamId: 7, ts: new Date(), model: 'm', path: '/v1/chat/completions', status: 200, contentType: 'text/event-stream' };
@@ -57,6 +59,15 @@ describe.each(backends())('contract drift: control frames through the web client
     const { job } = await queue.enqueue({ hostId: 'drift-1', jobType: 'probe', params: {} });
     await queue.wait(job.id, 5000);
 
+    // a bench frame as the bench job publishes it, mid-point with the previous point's figures
+    const frame: BenchLiveFrame = {
+      runId: 'run-1', jobId: 'job-1', hostId: 'drift-1', model: 'm', status: 'running', index: 1, of: 3, level: 2, phase: 'measure',
+      requests: { done: 14, errors: 1, shed: 0, inflight: 2 }, lastPoint: { index: 0, level: 1, ttftP50Ms: 41.5, outputTps: null }, at: new Date().toISOString(),
+    };
+    bus.publish({ type: 'bench.progress', frame });
+    bus.publish({ type: 'bench.progress', frame: { ...frame, phase: 'done', status: 'succeeded', index: 2, lastPoint: { index: 2, level: 4, ttftP50Ms: 52, outputTps: 380.2 } } });
+    await expect.poll(() => stream.state<BenchView>('bench')?.['run-1']?.status, { timeout: 5000 }).toBe('succeeded');
+    expect(stream.state<BenchView>('bench')?.['run-1']).toMatchObject({ phase: 'done', lastPoint: { level: 4, outputTps: 380.2 } });
     await expect.poll(() => stream.state<FleetView>('fleet')?.hosts.find((h) => h.id === 'drift-1')?.models[0]?.state, { timeout: 5000 }).toBe('ready');
     await expect.poll(() => stream.state<JobsView>('jobs')?.frames[job.id]?.status, { timeout: 5000 }).toBe('succeeded');
     expect(stream.state<JobsView>('jobs')?.output[job.id]).toBe('line 1\n');
@@ -66,6 +77,7 @@ describe.each(backends())('contract drift: control frames through the web client
     unsubFleet();
     unsubJobs();
     unsubActivity();
+    unsubBench();
     stream.stop();
   });
 

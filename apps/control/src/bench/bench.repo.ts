@@ -1,4 +1,4 @@
-import type { BenchPoint, BenchRun, BenchRunRequest, BenchRunStatus, BenchSample, BenchSummary } from '@boocontrol/contracts';
+import type { BenchPoint, BenchRun, BenchRunListItem, BenchRunRequest, BenchRunStatus, BenchSample, BenchSummary } from '@boocontrol/contracts';
 import type { Queryable } from '../db/db';
 import { patchSet } from '../db/patch';
 
@@ -47,8 +47,7 @@ export interface BenchRunPatch {
   finishedAt?: Date;
 }
 
-/** A run in a listing: everything but the points, and how many there are. */
-export type BenchRunListItem = Omit<BenchRun, 'points'> & { pointCount: number };
+export type { BenchRunListItem };
 
 /** Samples kept per point unless the caller says otherwise: enough for distributions in a report. */
 export const DEFAULT_MAX_SAMPLES_PER_POINT = 500;
@@ -146,7 +145,7 @@ export class BenchRepo {
   /**
    * A run left queued or running whose job has ended (interrupted with a process that is gone,
    * or never created) is interrupted; its points stay. A run whose job is alive in another
-   * control process is left alone.
+   * control process is left alone. (`$1` is cast: untyped, `$1 - interval` reads as an interval.)
    */
   async interruptUnfinished(now: Date): Promise<number> {
     const r = await this.db.query(

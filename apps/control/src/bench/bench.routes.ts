@@ -3,15 +3,17 @@ import {
   BenchCompareQuerySchema,
   BenchCompareSchema,
   BenchFormatQuerySchema,
+  BenchPointParamsSchema,
   BenchRunAcceptedSchema,
   BenchRunListQuerySchema,
+  BenchRunListSchema,
   BenchRunParamsSchema,
   BenchRunRequestSchema,
   BenchRunSchema,
+  BenchSampleListSchema,
   IdempotencyHeadersSchema,
   LeaseListSchema,
 } from '@boocontrol/contracts';
-import { z } from 'zod';
 import { route, type RouteRegistry } from '../http/route';
 import type { LeaseService } from '../lease/lease.service';
 import { benchCsv } from './bench-export';
@@ -44,7 +46,7 @@ export function registerBenchRoutes(app: FastifyInstance, registry: RouteRegistr
     summary: 'Bench runs, newest first (filter by host, model, status); points are counted, not listed',
     tags,
     query: BenchRunListQuerySchema,
-    response: z.object({ runs: z.array(BenchRunSchema.omit({ points: true }).extend({ pointCount: z.number().int() })) }),
+    response: BenchRunListSchema,
     handler: async ({ query }) => ({ runs: await svc.list(query) }),
   });
   route(app, registry, {
@@ -61,6 +63,16 @@ export function registerBenchRoutes(app: FastifyInstance, registry: RouteRegistr
       void reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="bench-${run.id}.csv"`).send(benchCsv([run]));
       return undefined;
     },
+  });
+  route(app, registry, {
+    method: 'GET',
+    url: '/api/control/bench/runs/:id/points/:idx/samples',
+    summary: 'The stored requests of one point (send, first token, every chunk, usage, timings; bounded per point), for a per-request scatter',
+    tags,
+    params: BenchPointParamsSchema,
+    response: BenchSampleListSchema,
+    errors: { 404: 'NOT_FOUND: no such run, or the run has no point with that index (yet)' },
+    handler: ({ params }) => svc.samples(params.id, params.idx),
   });
   route(app, registry, {
     method: 'POST',

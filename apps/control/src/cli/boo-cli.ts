@@ -1,19 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { table, fmtMs } from './format';
+import { call, EXIT, failure, Unreachable, UsageError, type CliIo } from './call';
+import { benchCommand } from './bench-cmd';
 
 /**
  * `pnpm boo …`: a thin client of the REST API (the same service functions the UI and agents
- * use). Exit codes scripts can rely on:
- *   0 ok · 1 the action failed · 2 usage error · 3 timed out (the job keeps running; its id is
- *   printed) · 4 not found or ambiguous · 5 control unreachable
+ * use). Exit codes: see EXIT in call.ts.
  */
-export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, TIMEOUT: 3, NOT_FOUND: 4, UNREACHABLE: 5 } as const;
-
-export interface CliIo {
-  out(line: string): void;
-  err(line: string): void;
-}
+export { EXIT, type CliIo };
 
 const USAGE = `usage: boo <command> [options]
 
@@ -26,55 +21,18 @@ const USAGE = `usage: boo <command> [options]
   actions <host>                          script actions of a host
   run <host> <action> [--timeout s]       run a script action over SSH
   job <id>                                one job with its output
+  bench <host> <model> [--concurrency 1,4,16] [--input N] [--output N] [--warmup s]
+        [--measure s] [--cooldown s] [--reps N] [--takeover] [--wait [--timeout s]]
+                                          start a speed benchmark; --wait follows it and
+                                          prints its points (TTFT, TPOT, tok/s, SLO, flags)
+  bench list [--host h] [--model m]       bench runs, newest first
+  bench show <id> [--csv]                 one run's points, SLO capacity and knee
+  bench cancel <id>                       stop a run (measured points are kept)
 
 options: --url <control url> (default $BOO_URL or http://127.0.0.1:9500), --json, --no-wait,
          --key <Idempotency-Key> (default: a fresh one per call, so a retry by hand is a new request)
 
 exit codes: 0 ok, 1 failed, 2 usage, 3 timeout, 4 not found/ambiguous, 5 unreachable`;
-
-interface Reply {
-  status: number;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
-}
-
-class Unreachable extends Error {}
-
-async function call(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
-  let res: Response;
-  try {
-    res = await fetch(`${base}${path}`, {
-      method,
-      headers: { accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-  } catch (err) {
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    throw new Unreachable(`cannot reach control at ${base}: ${cause?.code ?? cause?.message ?? String(err)}`);
-  }
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    /* plain text */
-  }
-  return { status: res.status, body: parsed };
-}
-
-/** Maps an error reply to an exit code and prints it. */
-function failure(io: CliIo, r: Reply): number {
-  const e = r.body?.error as { code?: string; message?: string; details?: Record<string, unknown> } | undefined;
-  io.err(`boo: ${e?.message ?? `HTTP ${r.status}`}`);
-  const cands = e?.details?.candidates as Array<{ host: string; model: string; state: string }> | undefined;
-  if (cands) for (const c of cands) io.err(`  --host ${c.host}   (${c.model}, ${c.state})`);
-  const jobId = e?.details?.jobId;
-  if (typeof jobId === 'string') io.err(`  job ${jobId}: boo job ${jobId}`);
-  if (r.status === 504 || e?.code === 'TIMEOUT') return EXIT.TIMEOUT;
-  if (r.status === 404 || e?.code === 'AMBIGUOUS_MODEL') return EXIT.NOT_FOUND;
-  if (r.status === 400) return EXIT.USAGE;
-  if (r.status === 502 && e?.code === 'CONTROL_UNAVAILABLE') return EXIT.UNREACHABLE;
-  return EXIT.FAILED;
-}
 
 function describeResult(body: any): string {
   const j = body.job;
@@ -182,6 +140,8 @@ export async function runCli(argv: string[], env: { BOO_URL?: string | undefined
         });
         return j_exit(r.body.status);
       }
+      case 'bench':
+        return await benchCommand(rest, o, { base, io, idem, timeoutMs });
       default:
         throw new UsageError(`unknown command ${cmd}`);
     }
@@ -200,7 +160,6 @@ export async function runCli(argv: string[], env: { BOO_URL?: string | undefined
 
 const j_exit = (status: string) => (status === 'failed' || status === 'cancelled' || status === 'interrupted' ? EXIT.FAILED : EXIT.OK);
 
-class UsageError extends Error {}
 
 function parse(argv: string[]) {
   return parseArgs({
@@ -214,6 +173,17 @@ function parse(argv: string[]) {
       key: { type: 'string' },
       json: { type: 'boolean' },
       'no-wait': { type: 'boolean' },
+      model: { type: 'string' },
+      concurrency: { type: 'string' },
+      input: { type: 'string' },
+      output: { type: 'string' },
+      warmup: { type: 'string' },
+      measure: { type: 'string' },
+      cooldown: { type: 'string' },
+      reps: { type: 'string' },
+      takeover: { type: 'boolean' },
+      wait: { type: 'boolean' },
+      csv: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });

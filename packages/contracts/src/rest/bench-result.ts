@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { JobSchema, JobStatusSchema } from '../jobs';
-import { BenchLatencyMetricSchema, BenchPercentileSchema, BenchRunRequestSchema } from './bench';
+import { BENCH_LIMITS, BenchLatencyMetricSchema, BenchPercentileSchema, BenchRunRequestSchema } from './bench';
+
+/** Point indexes run from 0 to one below the most levels a driver may have. */
+const BENCH_POINT_INDEX_MAX = BENCH_LIMITS.maxLevels - 1;
 
 /**
  * Speed benchmark results (issue 11). Latencies are milliseconds on a monotonic clock; token
@@ -243,6 +246,22 @@ export const BenchRunListQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
 export const BenchRunParamsSchema = z.object({ id: z.string().min(1).max(100) });
+
+/** A run in a listing: everything but the points (a list of 50 runs stays small), and their count. */
+export const BenchRunListItemSchema = BenchRunSchema.omit({ points: true }).extend({ pointCount: z.number().int() });
+export type BenchRunListItem = z.infer<typeof BenchRunListItemSchema>;
+export const BenchRunListSchema = z.object({ runs: z.array(BenchRunListItemSchema) });
+
+/** GET /api/control/bench/runs/:id/points/:idx/samples: one point's stored requests (bounded per point). */
+export const BenchPointParamsSchema = BenchRunParamsSchema.extend({ idx: z.coerce.number().int().min(0).max(BENCH_POINT_INDEX_MAX) });
+export const BenchSampleListSchema = z.object({
+  runId: z.string(),
+  index: z.number().int(),
+  level: z.number(),
+  /** the point's requests in send order, warmup and cooldown included (their `rep` is null) */
+  samples: z.array(BenchSampleSchema),
+});
+export type BenchSampleList = z.infer<typeof BenchSampleListSchema>;
 export const BenchFormatQuerySchema = z.object({ format: z.enum(['json', 'csv']).default('json') });
 export const BenchCompareQuerySchema = z.object({
   ids: z
