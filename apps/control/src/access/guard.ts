@@ -91,7 +91,9 @@ export function clientIp(req: FastifyRequest): string {
 /** The page's own requests: the Origin's host:port is the Host the request was sent to (X-Forwarded-Host via the gateway). */
 function sameOrigin(origin: string, req: FastifyRequest): boolean {
   try {
-    return new URL(origin).host === req.host;
+    const o = new URL(origin);
+    // Parsed with the Origin's scheme so that a default port (":80") compares equal either way.
+    return o.host === new URL(`${o.protocol}//${req.host}`).host;
   } catch {
     return false;
   }
