@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { VERSION } from './version';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import pino from 'pino';
 import type { Config } from './config';
@@ -24,11 +23,12 @@ import { createFleetFeature } from './fleet/fleet.feature';
 import type { FleetOptions, FleetServices } from './fleet/fleet-services';
 import { createActionsFeature } from './actions/actions.feature';
 import { createAccessFeature, type AppAccess } from './access/access.feature';
+import { createMcpFeature } from './mcp/mcp.feature';
 
-export const FEATURE_NAMES = ['access', 'health', 'jobs', 'host-config', 'fleet', 'actions'] as const;
+export const FEATURE_NAMES = ['access', 'health', 'jobs', 'host-config', 'fleet', 'actions', 'mcp'] as const;
 export type FeatureName = (typeof FEATURE_NAMES)[number];
 
-export const VERSION: string = (JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8')) as { version: string }).version;
+export { VERSION };
 
 export interface Control {
   app: FastifyInstance;
@@ -73,6 +73,7 @@ function compose(ctx: ControlContext, opts: CreateControlOptions): { features: F
     if (!fleet) throw new Error('the actions feature needs the fleet feature');
     features.push(createActionsFeature(ctx, fleet.services));
   }
+  if (on.has('mcp')) features.push(createMcpFeature(ctx));
   return { features, fleet: fleet?.services, access: access?.access };
 }
 

@@ -19,6 +19,7 @@ const EXPLICIT: Record<string, RouteScope> = {
   'get /api/control/health': 'public',
   'get /api/control/auth/whoami': 'public',
   'post /api/control/mcp': 'read',
+  'delete /api/control/mcp': 'read',
   'post /api/control/hosts': 'admin',
   'put /api/control/hosts/{id}': 'admin',
   'delete /api/control/hosts/{id}': 'admin',

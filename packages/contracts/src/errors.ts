@@ -13,6 +13,8 @@ export const ERROR_STATUS = {
   /** Authenticated, but the token's scope does not cover the route; or a refused origin/address. */
   FORBIDDEN: 403,
   NOT_FOUND: 404,
+  /** The path exists but not with this method (the stateless MCP endpoint's GET and DELETE). */
+  METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,
   AMBIGUOUS_MODEL: 409,
   /** A bench spec outside the limits in rest/bench.ts (details: the zod issues). */

@@ -1,14 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { table, fmtMs } from './format';
+import { ControlClient, resolveToken, Unreachable, type Reply } from './http';
+import { tokenCommand } from './token-cmd';
 
 /**
  * `pnpm boo …`: a thin client of the REST API (the same service functions the UI and agents
  * use). Exit codes scripts can rely on:
  *   0 ok · 1 the action failed · 2 usage error · 3 timed out (the job keeps running; its id is
- *   printed) · 4 not found or ambiguous · 5 control unreachable
+ *   printed) · 4 not found or ambiguous · 5 control unreachable · 6 not authorized (no token,
+ *   a bad one, or one without the scope)
  */
-export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, TIMEOUT: 3, NOT_FOUND: 4, UNREACHABLE: 5 } as const;
+export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, TIMEOUT: 3, NOT_FOUND: 4, UNREACHABLE: 5, AUTH: 6 } as const;
+
+export interface CliEnv {
+  BOO_URL?: string | undefined;
+  BOO_TOKEN?: string | undefined;
+  BOO_TOKEN_FILE?: string | undefined;
+}
 
 export interface CliIo {
   out(line: string): void;
@@ -26,40 +35,16 @@ const USAGE = `usage: boo <command> [options]
   actions <host>                          script actions of a host
   run <host> <action> [--timeout s]       run a script action over SSH
   job <id>                                one job with its output
+  token create --label l [--scope read,act,admin] [--expires 30d|ISO]
+                                          create an API token (printed once); needs admin
+  token list | token revoke <id>          API tokens (never their secrets)
+  mcp                                     an MCP server on stdio for agents (docs/mcp.md)
 
 options: --url <control url> (default $BOO_URL or http://127.0.0.1:9500), --json, --no-wait,
-         --key <Idempotency-Key> (default: a fresh one per call, so a retry by hand is a new request)
+         --key <Idempotency-Key> (default: a fresh one per call, so a retry by hand is a new request),
+         --token <token> (default $BOO_TOKEN, the file $BOO_TOKEN_FILE, or secrets/control-admin.token)
 
-exit codes: 0 ok, 1 failed, 2 usage, 3 timeout, 4 not found/ambiguous, 5 unreachable`;
-
-interface Reply {
-  status: number;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
-}
-
-class Unreachable extends Error {}
-
-async function call(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
-  let res: Response;
-  try {
-    res = await fetch(`${base}${path}`, {
-      method,
-      headers: { accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-  } catch (err) {
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    throw new Unreachable(`cannot reach control at ${base}: ${cause?.code ?? cause?.message ?? String(err)}`);
-  }
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    /* plain text */
-  }
-  return { status: res.status, body: parsed };
-}
+exit codes: 0 ok, 1 failed, 2 usage, 3 timeout, 4 not found/ambiguous, 5 unreachable, 6 not authorized`;
 
 /** Maps an error reply to an exit code and prints it. */
 function failure(io: CliIo, r: Reply): number {
@@ -69,6 +54,8 @@ function failure(io: CliIo, r: Reply): number {
   if (cands) for (const c of cands) io.err(`  --host ${c.host}   (${c.model}, ${c.state})`);
   const jobId = e?.details?.jobId;
   if (typeof jobId === 'string') io.err(`  job ${jobId}: boo job ${jobId}`);
+  if (r.status === 401) io.err('  control wants an API token: --token, $BOO_TOKEN or $BOO_TOKEN_FILE (docs/access.md)');
+  if (r.status === 401 || r.status === 403 || e?.code === 'AUTH_RATE_LIMITED') return EXIT.AUTH;
   if (r.status === 504 || e?.code === 'TIMEOUT') return EXIT.TIMEOUT;
   if (r.status === 404 || e?.code === 'AMBIGUOUS_MODEL') return EXIT.NOT_FOUND;
   if (r.status === 400) return EXIT.USAGE;
@@ -86,7 +73,7 @@ function describeResult(body: any): string {
   return `${what}: ready in ${fmtMs(j.detail.elapsedMs)}${load}`;
 }
 
-export async function runCli(argv: string[], env: { BOO_URL?: string | undefined }, io: CliIo): Promise<number> {
+export async function runCli(argv: string[], env: CliEnv, io: CliIo): Promise<number> {
   let args: ReturnType<typeof parse>;
   try {
     args = parse(argv);
@@ -100,6 +87,7 @@ export async function runCli(argv: string[], env: { BOO_URL?: string | undefined
     return o.help ? EXIT.OK : EXIT.USAGE;
   }
   const base = (o.url ?? env.BOO_URL ?? 'http://127.0.0.1:9500').replace(/\/+$/, '');
+  const client = new ControlClient(base, resolveToken({ flag: o.token, BOO_TOKEN: env.BOO_TOKEN, BOO_TOKEN_FILE: env.BOO_TOKEN_FILE }));
   const timeoutMs = o.timeout !== undefined ? Math.round(Number(o.timeout) * 1000) : undefined;
   if (timeoutMs !== undefined && !(timeoutMs >= 100)) {
     io.err('boo: --timeout takes seconds (at least 0.1)');
@@ -112,7 +100,7 @@ export async function runCli(argv: string[], env: { BOO_URL?: string | undefined
   };
   const print = (body: unknown, human: () => void) => (o.json ? io.out(JSON.stringify(body, null, 2)) : human());
   const action = async (path: string, body: Record<string, unknown>) => {
-    const r = await call(base, 'POST', path, { ...body, ...(timeoutMs ? { timeoutMs } : {}), ...wait }, idem);
+    const r = await client.call('POST', path, { ...body, ...(timeoutMs ? { timeoutMs } : {}), ...wait }, idem);
     if (r.status === 200 || r.status === 202) {
       print(r.body, () => io.out(r.status === 202 ? `queued: job ${r.body.job.id}` : describeResult(r.body)));
       return EXIT.OK;
@@ -123,7 +111,7 @@ export async function runCli(argv: string[], env: { BOO_URL?: string | undefined
   try {
     switch (cmd) {
       case 'status': {
-        const r = await call(base, 'GET', '/api/control/status');
+        const r = await client.call('GET', '/api/control/status');
         if (r.status !== 200) return failure(io, r);
         print(r.body, () =>
           io.out(
@@ -143,7 +131,7 @@ export async function runCli(argv: string[], env: { BOO_URL?: string | undefined
         return EXIT.OK;
       }
       case 'models': {
-        const r = await call(base, 'GET', `/api/control/models${o.host ? `?host=${encodeURIComponent(o.host)}` : ''}`);
+        const r = await client.call('GET', `/api/control/models${o.host ? `?host=${encodeURIComponent(o.host)}` : ''}`);
         if (r.status !== 200) return failure(io, r);
         const tps = (v: number | null) => (v === null ? '-' : v.toFixed(1));
         print(r.body, () =>
@@ -163,7 +151,7 @@ export async function runCli(argv: string[], env: { BOO_URL?: string | undefined
       }
       case 'actions': {
         need(1, 'a host');
-        const r = await call(base, 'GET', `/api/control/hosts/${encodeURIComponent(rest[0]!)}/actions`);
+        const r = await client.call('GET', `/api/control/hosts/${encodeURIComponent(rest[0]!)}/actions`);
         if (r.status !== 200) return failure(io, r);
         print(r.body, () => io.out(table(['ACTION', 'CATEGORY', 'SLOT', 'LABEL'], r.body.actions.map((a: any) => [a.id, a.category, a.slot ?? '-', a.label]))));
         return EXIT.OK;
@@ -173,7 +161,7 @@ export async function runCli(argv: string[], env: { BOO_URL?: string | undefined
         return await action(`/api/control/hosts/${encodeURIComponent(rest[0]!)}/actions/${encodeURIComponent(rest[1]!)}/run`, {});
       case 'job': {
         need(1, 'a job id');
-        const r = await call(base, 'GET', `/api/control/jobs/${encodeURIComponent(rest[0]!)}`);
+        const r = await client.call('GET', `/api/control/jobs/${encodeURIComponent(rest[0]!)}`);
         if (r.status !== 200) return failure(io, r);
         print(r.body, () => {
           const j = r.body;
@@ -181,6 +169,21 @@ export async function runCli(argv: string[], env: { BOO_URL?: string | undefined
           if (j.outputTail) io.out(j.outputTail.trimEnd());
         });
         return j_exit(r.body.status);
+      }
+      case 'token':
+        return await tokenCommand(client, rest, { label: o.label, scope: o.scope, expires: o.expires }, {
+          out: io.out,
+          err: io.err,
+          json: o.json ?? false,
+          failure: (r) => failure(io, r),
+          usage: (m) => {
+            throw new UsageError(m);
+          },
+        });
+      case 'mcp': {
+        const { serveMcpStdio } = await import('../mcp/stdio');
+        await serveMcpStdio(client);
+        return EXIT.OK;
       }
       default:
         throw new UsageError(`unknown command ${cmd}`);
@@ -212,6 +215,10 @@ function parse(argv: string[]) {
       timeout: { type: 'string' },
       url: { type: 'string' },
       key: { type: 'string' },
+      token: { type: 'string' },
+      label: { type: 'string' },
+      scope: { type: 'string' },
+      expires: { type: 'string' },
       json: { type: 'boolean' },
       'no-wait': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
