@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { WhoAmISchema } from '@boocontrol/contracts';
+import WebSocket from 'ws';
+import { PROTOCOL_VERSION, WS_CLOSE, WhoAmISchema } from '@boocontrol/contracts';
 import { ConfigError, loadConfig } from '../src/config';
 import { loadServerConfig } from '../../server/src/config';
 import { buildServerApp } from '../../server/src/app';
@@ -99,6 +100,25 @@ describe('CONTROL_AUTH=proxy', () => {
     // The gateway (a trusted hop) forwards its own client's address, which is not a proxy here.
     const relayed = await fetch(`${gwUrl}/api/control/status`, { headers: { 'remote-user': 'mallory', 'x-forwarded-for': '10.77.0.2' } });
     expect(relayed.status).toBe(401);
+  });
+
+  it('the live stream through the gateway: a header token authenticates the upgrade; a forged user header does not', async () => {
+    const open = (headers: Record<string, string>) => {
+      const ws = new WebSocket(`${gwUrl.replace(/^http/, 'ws')}/api/control/ws`, { headers });
+      const first = new Promise<{ frame?: { type: string; code?: string }; close?: number }>((resolve) => {
+        ws.once('message', (raw) => resolve({ frame: JSON.parse(raw.toString()) as { type: string } }));
+        ws.once('close', (code) => resolve({ close: code }));
+      });
+      const closed = new Promise<number>((r) => ws.once('close', (c) => r(c)));
+      ws.once('open', () => ws.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION })));
+      return { ws, first, closed };
+    };
+    const good = open(bearer(t.admin));
+    expect((await good.first).frame?.type).toBe('welcome');
+    good.ws.close();
+    const forged = open({ 'remote-user': 'mallory' });
+    expect((await forged.first).frame).toMatchObject({ type: 'error', code: 'UNAUTHORIZED' });
+    expect(await forged.closed).toBe(WS_CLOSE.UNAUTHORIZED);
   });
 
   it('still takes Bearer tokens (agents next to the proxy)', async () => {

@@ -8,6 +8,7 @@ import type { SimHost } from '@boocontrol/sim';
 import { backends } from './helpers/db';
 import { startSim, waitFor } from './helpers/fleet';
 import { startAuthedControl, type AuthedControl } from './helpers/access';
+import { buildServerApp } from '../../server/src/app';
 
 const root = join(__dirname, '../../..');
 const TOOL_NAMES = ['fleet_status', 'list_models', 'switch_model', 'warm_model', 'unload_model', 'recent_activity', 'run_benchmark', 'get_benchmark', 'run_eval', 'get_scoreboard'];
@@ -102,9 +103,9 @@ describe('MCP server', () => {
   }, 60_000);
 
   it('over HTTP at /api/control/mcp: the same tools, the caller’s token, 401 without one', async () => {
-    const connect = async (token: string | undefined) => {
+    const connect = async (token: string | undefined, base = url) => {
       const client = new Client({ name: 'boo-http-test', version: '1.0.0' });
-      await client.connect(new StreamableHTTPClientTransport(new URL(`${url}/api/control/mcp`), token ? { requestInit: { headers: { authorization: `Bearer ${token}` } } } : {}));
+      await client.connect(new StreamableHTTPClientTransport(new URL(`${base}/api/control/mcp`), token ? { requestInit: { headers: { authorization: `Bearer ${token}` } } } : {}));
       return client;
     };
     await expect(connect(undefined)).rejects.toThrow(/UNAUTHORIZED/);
@@ -122,12 +123,17 @@ describe('MCP server', () => {
     } finally {
       await client.close();
     }
-    const readClient = await connect(read);
+    // Through the gateway's relay, as a client on another machine would reach it.
+    const gw = await buildServerApp({ controlUrl: url });
+    const gwUrl = await gw.listen({ host: '127.0.0.1', port: 0 });
+    const readClient = await connect(read, gwUrl);
     try {
+      expect(((await readClient.callTool({ name: 'fleet_status', arguments: {} })) as ToolResult).isError).toBeFalsy();
       const sw = (await readClient.callTool({ name: 'unload_model', arguments: { host: 'h1' } })) as ToolResult;
       expect(text(sw)).toMatch(/^FORBIDDEN/);
     } finally {
       await readClient.close();
+      await gw.close();
     }
   }, 60_000);
 });
