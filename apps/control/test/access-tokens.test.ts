@@ -44,7 +44,8 @@ describe.each(backends())('API tokens on $name', (backend) => {
 
     const revoked = ApiTokenSchema.parse((await inject({ method: 'DELETE', url: `/api/control/tokens/${created.token.id}`, headers: bearer(t.admin) })).json());
     expect(revoked.status).toBe('revoked');
-    const after = await inject({ url: '/api/control/status', headers: bearer(created.secret) });
+    // (from an address of its own: this file's failure limit is 3, and the limiter test below counts)
+    const after = await inject({ url: '/api/control/status', headers: bearer(created.secret), remoteAddress: '127.0.0.20' });
     expect(after.statusCode).toBe(401);
     expect(after.headers['www-authenticate']).toContain('Bearer');
     expect(after.json().error.message).toBe('the token is invalid, expired or revoked');
@@ -76,6 +77,16 @@ describe.each(backends())('API tokens on $name', (backend) => {
     expect(await welcome).toBe('welcome');
     await inject({ method: 'DELETE', url: `/api/control/tokens/${tok.token.id}`, headers: bearer(t.admin) });
     expect(await closed).toBe(WS_CLOSE.TOKEN_ENDED);
+  });
+
+  it('closes an open live stream when its token expires', async () => {
+    const tok = await t.token(['read'], { expiresAt: new Date(Date.now() + 1200).toISOString() });
+    const ws = await t.control.app.injectWS('/api/control/ws', { headers: bearer(tok.secret) });
+    const closed = new Promise<number>((r) => ws.on('close', (c: number) => r(c)));
+    const started = Date.now();
+    expect(await closed).toBe(WS_CLOSE.TOKEN_ENDED);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect((await inject({ url: '/api/control/status', headers: bearer(tok.secret), remoteAddress: '127.0.0.21' })).statusCode).toBe(401);
   });
 
   it('rate-limits failed authentication per address, valid token or not, and leaves other addresses alone', async () => {
