@@ -236,3 +236,18 @@ CREATE TABLE IF NOT EXISTS control_leases (
   acquired_at       timestamptz NOT NULL DEFAULT now(),
   expires_at        timestamptz NOT NULL
 );
+
+-- API tokens (issue 15). Only the SHA-256 of a token is stored: tokens are 256 random bits, so a
+-- fast hash is enough (nothing to brute-force), and a lookup by hash needs no constant-time
+-- compare. The secret itself is shown once, at creation, and never again.
+CREATE TABLE IF NOT EXISTS control_api_tokens (
+  id                text PRIMARY KEY,
+  label             text NOT NULL,
+  scopes            text[] NOT NULL,
+  token_hash        text NOT NULL UNIQUE,
+  created_by        text,
+  created_at        timestamptz NOT NULL DEFAULT now(),
+  expires_at        timestamptz,
+  last_used_at      timestamptz,
+  revoked_at        timestamptz
+);

@@ -75,7 +75,7 @@ if (!dev) {
   }
 }
 run('control', dev ? [join(root, 'node_modules/tsx/dist/cli.mjs'), 'watch', 'apps/control/src/main.ts'] : [...tsx, 'apps/control/src/main.ts'], {});
-run('server', dev ? [join(root, 'node_modules/tsx/dist/cli.mjs'), 'watch', 'apps/server/src/main.ts'] : [...tsx, 'apps/server/src/main.ts'], { CONTROL_URL: controlUrl, SERVER_HOST: serverHost, SERVER_PORT: serverPort });
+run('server', dev ? [join(root, 'node_modules/tsx/dist/cli.mjs'), 'watch', 'apps/server/src/main.ts'] : [...tsx, 'apps/server/src/main.ts'], { CONTROL_URL: controlUrl, SERVER_HOST: serverHost, SERVER_PORT: serverPort, CONTROL_AUTH: setting('CONTROL_AUTH', 'off') });
 if (dev) run('web (vite)', [join(root, 'apps/web/node_modules/vite/bin/vite.js')], { BOO_API_URL: `http://127.0.0.1:${serverPort}` }, join(root, 'apps/web'));
 
 const pageUrl = dev ? 'http://127.0.0.1:5173/control' : `http://${serverHost}:${serverPort}/control`;

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { LlamaProvidersSchema } from '@boocontrol/contracts';
+import { isIP } from 'node:net';
+import { AuthModeSchema, isLoopbackHost, LlamaProvidersSchema, ScopeSchema } from '@boocontrol/contracts';
 import { BACKUPS_KEEP_MAX, BACKUPS_KEEP_MIN } from './ssh/backups';
 
 /**
@@ -11,6 +12,32 @@ import { BACKUPS_KEEP_MAX, BACKUPS_KEEP_MIN } from './ssh/backups';
  */
 const bool = z.enum(['on', 'off', 'auto']);
 const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+
+/** A comma-separated list, blanks dropped. */
+const list = (check?: (item: string) => string | undefined, def = '') =>
+  z
+    .string()
+    .default(def)
+    .transform((s, ctx) => {
+      const items = s.split(',').map((x) => x.trim()).filter(Boolean);
+      for (const item of items) {
+        const problem = check?.(item);
+        if (problem) ctx.addIssue({ code: 'custom', message: `${item}: ${problem}` });
+      }
+      return items;
+    });
+
+/** An IP address or a CIDR range (10.0.0.0/8, fd00::/8). */
+function badAddress(item: string): string | undefined {
+  const [ip, bits, extra] = item.split('/');
+  const family = isIP(ip ?? '');
+  if (!family || extra !== undefined) return 'not an IP address or CIDR range';
+  if (bits === undefined) return undefined;
+  const n = Number(bits);
+  return Number.isInteger(n) && n >= 0 && n <= (family === 4 ? 32 : 128) ? undefined : 'bad prefix length';
+}
+
+const badOrigin = (item: string): string | undefined => (/^https?:\/\/[^/\s]+$/.test(item) ? undefined : 'an origin is scheme://host[:port], no path');
 
 export const ConfigSchema = z.object({
   CONTROL_HOST: z.string().min(1).default('127.0.0.1'),
@@ -47,6 +74,29 @@ export const ConfigSchema = z.object({
   JOB_HEARTBEAT_MS: int(2_000, 50),
   /** Config backups kept per SSH host; the wrapper's `prune` verb accepts the same 1..1000. */
   CONFIG_BACKUPS_KEEP: int(20, BACKUPS_KEEP_MIN).pipe(z.number().max(BACKUPS_KEEP_MAX)),
+  /** off (loopback only) | token (Bearer tokens) | proxy (a trusted auth proxy's user header, or tokens). docs/access.md */
+  CONTROL_AUTH: AuthModeSchema.default('off'),
+  /** Proxy mode: addresses (IPs or CIDRs) of the auth proxies whose user header is believed. */
+  CONTROL_AUTH_PROXY_ADDRESSES: list(badAddress),
+  /** Proxy mode: the header that carries the authenticated user (Authelia, oauth2-proxy: Remote-User / X-Forwarded-User). */
+  CONTROL_AUTH_PROXY_HEADER: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'a header name').default('remote-user').transform((s) => s.toLowerCase()),
+  /** Proxy mode: the scope a proxy-authenticated user gets. */
+  CONTROL_AUTH_PROXY_SCOPE: ScopeSchema.default('admin'),
+  /** Addresses whose X-Forwarded-For / -Host control believes: the gateway (apps/server) on loopback. */
+  CONTROL_TRUSTED_HOPS: list(badAddress, '127.0.0.1,::1'),
+  /** Origins allowed to call control cross-origin from a browser (CORS). Empty: none, and cross-origin requests are refused. */
+  CONTROL_CORS_ORIGINS: list(badOrigin),
+  /** Failed authentications allowed per client address within the window before AUTH_RATE_LIMITED. */
+  CONTROL_AUTH_FAIL_LIMIT: int(20, 1),
+  CONTROL_AUTH_FAIL_WINDOW_S: int(60, 1),
+}).superRefine((c, ctx) => {
+  // Without credentials, control is safe only where nothing but this machine can reach it.
+  if (c.CONTROL_AUTH === 'off' && !isLoopbackHost(c.CONTROL_HOST)) {
+    ctx.addIssue({ code: 'custom', path: ['CONTROL_AUTH'], message: `CONTROL_AUTH=off is only allowed while control binds to loopback, but CONTROL_HOST=${c.CONTROL_HOST}; set CONTROL_AUTH=token (or proxy), or bind CONTROL_HOST=127.0.0.1` });
+  }
+  if (c.CONTROL_AUTH === 'proxy' && c.CONTROL_AUTH_PROXY_ADDRESSES.length === 0) {
+    ctx.addIssue({ code: 'custom', path: ['CONTROL_AUTH_PROXY_ADDRESSES'], message: 'CONTROL_AUTH=proxy needs the addresses of the auth proxies whose user header is trusted' });
+  }
 });
 export type Config = z.infer<typeof ConfigSchema>;
 

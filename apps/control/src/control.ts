@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { VERSION } from './version';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import pino from 'pino';
 import type { Config } from './config';
@@ -24,11 +23,13 @@ import { createFleetFeature } from './fleet/fleet.feature';
 import type { FleetOptions, FleetServices } from './fleet/fleet-services';
 import { createActionsFeature } from './actions/actions.feature';
 import { createBenchFeature } from './bench/bench.feature';
+import { createAccessFeature, type AppAccess } from './access/access.feature';
+import { createMcpFeature } from './mcp/mcp.feature';
 
-export const FEATURE_NAMES = ['health', 'jobs', 'host-config', 'fleet', 'actions', 'bench'] as const;
+export const FEATURE_NAMES = ['access', 'health', 'jobs', 'host-config', 'fleet', 'actions', 'bench', 'mcp'] as const;
 export type FeatureName = (typeof FEATURE_NAMES)[number];
 
-export const VERSION: string = (JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8')) as { version: string }).version;
+export { VERSION };
 
 export interface Control {
   app: FastifyInstance;
@@ -58,9 +59,13 @@ export interface CreateControlOptions {
  * what the features before it provide. Adding a capability adds its lines here; nothing looks
  * anything up behind the scenes.
  */
-function compose(ctx: ControlContext, opts: CreateControlOptions): { features: Feature[]; fleet: FleetServices | undefined } {
+function compose(ctx: ControlContext, opts: CreateControlOptions): { features: Feature[]; fleet: FleetServices | undefined; access: AppAccess | undefined } {
   const on = new Set<FeatureName>(opts.features ?? FEATURE_NAMES);
   const features: Feature[] = [];
+  // Never silently open: a configured auth mode without the feature that enforces it is a bug.
+  if (!on.has('access') && ctx.config.CONTROL_AUTH !== 'off') throw new Error(`CONTROL_AUTH=${ctx.config.CONTROL_AUTH} needs the access feature`);
+  const access = on.has('access') ? createAccessFeature(ctx) : undefined;
+  if (access) features.push(access);
   if (on.has('health')) features.push(healthFeature(ctx));
   if (on.has('jobs')) features.push(jobsFeature(ctx));
   if (on.has('host-config')) features.push(createHostConfigFeature(ctx, opts.hostConfig));
@@ -74,7 +79,8 @@ function compose(ctx: ControlContext, opts: CreateControlOptions): { features: F
     if (!fleet || !on.has('actions')) throw new Error('the bench feature needs the fleet and actions features (it warms models as child jobs)');
     features.push(createBenchFeature(ctx, fleet.services, opts.bench));
   }
-  return { features, fleet: fleet?.services };
+  if (on.has('mcp')) features.push(createMcpFeature(ctx));
+  return { features, fleet: fleet?.services, access: access?.access };
 }
 
 /** Builds the whole control service without listening: used by main.ts and by tests alike. */
@@ -119,8 +125,8 @@ export async function createControl(config: Config, opts: CreateControlOptions =
     hosts: new HostDirectory({ fleet, hostsRepo, providers: config.LLAMA_PROVIDERS, secretsDir: config.SECRETS_DIR }),
     counters,
   };
-  const { features, fleet: fleetServices } = compose(ctx, opts);
-  const app = await buildApp({ hub, features, version: VERSION, logger: log });
+  const { features, fleet: fleetServices, access } = compose(ctx, opts);
+  const app = await buildApp({ hub, features, version: VERSION, logger: log, access, trustedHops: config.CONTROL_TRUSTED_HOPS });
   const stopping = new AbortController();
 
   return {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AuthModeSchema, isLoopbackHost } from '@boocontrol/contracts';
 
 /** The only env reader of the gateway. */
 export const ServerConfigSchema = z.object({
@@ -11,6 +12,12 @@ export const ServerConfigSchema = z.object({
     .transform((u) => u.replace(/\/+$/, '')),
   WEB_DIST: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Control's auth mode, read here only to refuse serving a credential-less control beyond loopback. */
+  CONTROL_AUTH: AuthModeSchema.default('off'),
+}).superRefine((c, ctx) => {
+  if (c.CONTROL_AUTH === 'off' && !isLoopbackHost(c.SERVER_HOST)) {
+    ctx.addIssue({ code: 'custom', path: ['CONTROL_AUTH'], message: `CONTROL_AUTH=off is only allowed while the gateway binds to loopback, but SERVER_HOST=${c.SERVER_HOST}; set CONTROL_AUTH=token (or proxy) for control and the gateway, or bind SERVER_HOST=127.0.0.1` });
+  }
 });
 export type ServerConfig = z.infer<typeof ServerConfigSchema>;
 

@@ -37,7 +37,10 @@ async function relayHttp(req: FastifyRequest, reply: FastifyReply, url: string, 
     if (HOP.has(k) || v === undefined) continue;
     headers.set(k, Array.isArray(v) ? v.join(', ') : v);
   }
-  headers.set('x-forwarded-for', req.ip);
+  // Set, never appended: a client's own X-Forwarded-* are not believed. Control trusts these
+  // from the gateway's address only (CONTROL_TRUSTED_HOPS): req.ip for the failure limiter and
+  // proxy mode, the Host for its same-origin check.
+  setForwarded(headers, req);
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), timeoutMs);
   // The caller hanging up (an agent's curl ^C) cancels the upstream call too.
@@ -67,8 +70,29 @@ async function relayHttp(req: FastifyRequest, reply: FastifyReply, url: string, 
   return reply.send(res.body ? Readable.fromWeb(res.body as import('node:stream/web').ReadableStream) : null);
 }
 
+/** What control needs to decide who a relayed request is from and whether it is same-origin. */
+function setForwarded(headers: Headers, req: FastifyRequest): void {
+  headers.set('x-forwarded-for', req.ip);
+  headers.set('x-forwarded-proto', req.protocol);
+  if (req.headers.host) headers.set('x-forwarded-host', req.headers.host);
+}
+
+/**
+ * Headers a WS upgrade keeps on its way to control: credentials (Authorization, a trusted proxy's
+ * user header), Origin and cookies. The handshake's own headers are the ws client's business.
+ */
+function wsHeaders(req: FastifyRequest): Headers {
+  const headers = new Headers();
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (HOP.has(k) || k.startsWith('sec-websocket-') || v === undefined) continue;
+    headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+  }
+  setForwarded(headers, req);
+  return headers;
+}
+
 function relayWs(client: WebSocket, url: string, req: FastifyRequest) {
-  const upstream = new WebSocket(url, { headers: { 'x-forwarded-for': req.ip } });
+  const upstream = new WebSocket(url, { headers: Object.fromEntries(wsHeaders(req)) });
   const pending: Array<{ data: WebSocket.RawData; binary: boolean }> = [];
   const closeBoth = (code: number, reason: string) => {
     const safe = code === 1005 || code === 1006 || code < 1000 ? WS_CLOSE.NORMAL : code;

@@ -8,8 +8,13 @@ import { z } from 'zod';
 export const ERROR_STATUS = {
   VALIDATION: 400,
   BAD_JSON: 400,
+  /** No credentials, or a token that is unknown, expired or revoked (one message for all three). */
   UNAUTHORIZED: 401,
+  /** Authenticated, but the token's scope does not cover the route; or a refused origin/address. */
+  FORBIDDEN: 403,
   NOT_FOUND: 404,
+  /** The path exists but not with this method (the stateless MCP endpoint's GET and DELETE). */
+  METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,
   AMBIGUOUS_MODEL: 409,
   /** A bench spec outside the limits in rest/bench.ts (details: the zod issues). */
@@ -22,6 +27,8 @@ export const ERROR_STATUS = {
   LEASE_HELD: 409,
   PAYLOAD_TOO_LARGE: 413,
   BUSY: 429,
+  /** Too many failed authentication attempts from one address (Retry-After says when to retry). */
+  AUTH_RATE_LIMITED: 429,
   CANCELLED: 409,
   /** A queued job replaced by a newer one with the same supersede key (detail.supersededBy). */
   SUPERSEDED: 409,

@@ -99,6 +99,8 @@ export function registerActionRoutes(app: FastifyInstance, registry: RouteRegist
   route(app, registry, {
     method: 'PUT',
     url: '/api/control/hosts/:id/actions',
+    // Script actions are shell commands run over SSH: defining them is admin, running them is act.
+    scope: 'admin',
     summary: "Replace a host's script actions (validated; persisted)",
     tags: ['actions'],
     params: HostParamsSchema,

@@ -1,5 +1,6 @@
 import type { BenchPoint, BenchRun, BenchRunListItem, BenchSlo, BenchSummary } from '@boocontrol/contracts';
-import { call, EXIT, failure, UsageError, type CliIo } from './call';
+import { EXIT, failure, UsageError, type CliIo } from './call';
+import type { ControlClient } from './http';
 import { table } from './format';
 
 /** The options `boo bench` reads (parsed with the rest of the CLI's in boo-cli.ts). */
@@ -20,7 +21,7 @@ export interface BenchOptions {
 }
 
 export interface BenchCtx {
-  base: string;
+  client: ControlClient;
   io: CliIo;
   idem: Record<string, string>;
   /** bounds --wait (the run carries on when it runs out) */
@@ -135,14 +136,14 @@ export function benchRequest(host: string, model: string, o: BenchOptions): Reco
  * its points); `boo bench list|show|cancel` read and stop runs.
  */
 export async function benchCommand(rest: string[], o: BenchOptions, ctx: BenchCtx): Promise<number> {
-  const { base, io } = ctx;
+  const { client, io } = ctx;
   const [sub, arg] = rest;
   const json = (body: unknown) => io.out(JSON.stringify(body, null, 2));
   if (sub === 'list') {
     const qs = new URLSearchParams();
     if (o.host) qs.set('host', o.host);
     if (o.model) qs.set('model', o.model);
-    const r = await call(base, 'GET', `/api/control/bench/runs${qs.size ? `?${qs}` : ''}`);
+    const r = await client.call('GET', `/api/control/bench/runs${qs.size ? `?${qs}` : ''}`);
     if (r.status !== 200) return failure(io, r);
     if (o.json) json(r.body);
     else {
@@ -159,7 +160,7 @@ export async function benchCommand(rest: string[], o: BenchOptions, ctx: BenchCt
   if (sub === 'show' || sub === 'cancel') {
     if (!arg) throw new UsageError(`bench ${sub} needs a run id`);
     const path = `/api/control/bench/runs/${encodeURIComponent(arg)}`;
-    const r = sub === 'cancel' ? await call(base, 'POST', `${path}/cancel`, {}) : await call(base, 'GET', `${path}${o.csv ? '?format=csv' : ''}`);
+    const r = sub === 'cancel' ? await client.call('POST', `${path}/cancel`, {}) : await client.call('GET', `${path}${o.csv ? '?format=csv' : ''}`);
     if (r.status !== 200) return failure(io, r);
     if (o.csv) io.out(String(r.body).trimEnd());
     else if (o.json) json(r.body);
@@ -168,7 +169,7 @@ export async function benchCommand(rest: string[], o: BenchOptions, ctx: BenchCt
     return sub === 'cancel' ? EXIT.OK : runExit(r.body.status);
   }
   if (!sub || !arg) throw new UsageError('bench needs a host and a model (or list, show ID, cancel ID)');
-  const r = await call(base, 'POST', '/api/control/bench/runs', benchRequest(sub, arg, o), ctx.idem);
+  const r = await client.call('POST', '/api/control/bench/runs', benchRequest(sub, arg, o), ctx.idem);
   if (r.status !== 202) {
     if (o.json) json(r.body);
     const code = failure(io, r);
@@ -186,11 +187,11 @@ export async function benchCommand(rest: string[], o: BenchOptions, ctx: BenchCt
 }
 
 async function waitForRun(runId: string, ctx: BenchCtx, asJson: boolean): Promise<number> {
-  const { base, io } = ctx;
+  const { client, io } = ctx;
   const deadline = ctx.timeoutMs !== undefined ? Date.now() + ctx.timeoutMs : Infinity;
   let reported = 0;
   for (;;) {
-    const g = await call(base, 'GET', `/api/control/bench/runs/${encodeURIComponent(runId)}`);
+    const g = await client.call('GET', `/api/control/bench/runs/${encodeURIComponent(runId)}`);
     if (g.status !== 200) return failure(io, g);
     const run = g.body as BenchRun;
     const of = run.spec.driver.kind === 'rate' ? run.spec.driver.rates.length : run.spec.driver.levels.length;

@@ -1,14 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { table, fmtMs } from './format';
-import { call, EXIT, failure, Unreachable, UsageError, type CliIo } from './call';
+import { ControlClient, resolveToken, Unreachable, type Reply } from './http';
+import { EXIT, failure, UsageError, type CliIo } from './call';
+import { tokenCommand } from './token-cmd';
 import { benchCommand } from './bench-cmd';
 
 /**
  * `pnpm boo …`: a thin client of the REST API (the same service functions the UI and agents
- * use). Exit codes: see EXIT in call.ts.
+ * use). Exit codes scripts can rely on:
+ *   0 ok · 1 the action failed · 2 usage error · 3 timed out (the job keeps running; its id is
+ *   printed) · 4 not found or ambiguous · 5 control unreachable · 6 not authorized (no token,
+ *   a bad one, or one without the scope)
  */
 export { EXIT, type CliIo };
+
+export interface CliEnv {
+  BOO_URL?: string | undefined;
+  BOO_TOKEN?: string | undefined;
+  BOO_TOKEN_FILE?: string | undefined;
+}
+
 
 const USAGE = `usage: boo <command> [options]
 
@@ -28,11 +40,16 @@ const USAGE = `usage: boo <command> [options]
   bench list [--host h] [--model m]       bench runs, newest first
   bench show <id> [--csv]                 one run's points, SLO capacity and knee
   bench cancel <id>                       stop a run (measured points are kept)
+  token create --label l [--scope read,act,admin] [--expires 30d|ISO]
+                                          create an API token (printed once); needs admin
+  token list | token revoke <id>          API tokens (never their secrets)
+  mcp                                     an MCP server on stdio for agents (docs/mcp.md)
 
 options: --url <control url> (default $BOO_URL or http://127.0.0.1:9500), --json, --no-wait,
-         --key <Idempotency-Key> (default: a fresh one per call, so a retry by hand is a new request)
+         --key <Idempotency-Key> (default: a fresh one per call, so a retry by hand is a new request),
+         --token <token> (default $BOO_TOKEN, the file $BOO_TOKEN_FILE, or secrets/control-admin.token)
 
-exit codes: 0 ok, 1 failed, 2 usage, 3 timeout, 4 not found/ambiguous, 5 unreachable`;
+exit codes: 0 ok, 1 failed, 2 usage, 3 timeout, 4 not found/ambiguous, 5 unreachable, 6 not authorized`;
 
 function describeResult(body: any): string {
   const j = body.job;
@@ -44,7 +61,7 @@ function describeResult(body: any): string {
   return `${what}: ready in ${fmtMs(j.detail.elapsedMs)}${load}`;
 }
 
-export async function runCli(argv: string[], env: { BOO_URL?: string | undefined }, io: CliIo): Promise<number> {
+export async function runCli(argv: string[], env: CliEnv, io: CliIo): Promise<number> {
   let args: ReturnType<typeof parse>;
   try {
     args = parse(argv);
@@ -58,6 +75,7 @@ export async function runCli(argv: string[], env: { BOO_URL?: string | undefined
     return o.help ? EXIT.OK : EXIT.USAGE;
   }
   const base = (o.url ?? env.BOO_URL ?? 'http://127.0.0.1:9500').replace(/\/+$/, '');
+  const client = new ControlClient(base, resolveToken({ flag: o.token, BOO_TOKEN: env.BOO_TOKEN, BOO_TOKEN_FILE: env.BOO_TOKEN_FILE }));
   const timeoutMs = o.timeout !== undefined ? Math.round(Number(o.timeout) * 1000) : undefined;
   if (timeoutMs !== undefined && !(timeoutMs >= 100)) {
     io.err('boo: --timeout takes seconds (at least 0.1)');
@@ -70,7 +88,7 @@ export async function runCli(argv: string[], env: { BOO_URL?: string | undefined
   };
   const print = (body: unknown, human: () => void) => (o.json ? io.out(JSON.stringify(body, null, 2)) : human());
   const action = async (path: string, body: Record<string, unknown>) => {
-    const r = await call(base, 'POST', path, { ...body, ...(timeoutMs ? { timeoutMs } : {}), ...wait }, idem);
+    const r = await client.call('POST', path, { ...body, ...(timeoutMs ? { timeoutMs } : {}), ...wait }, idem);
     if (r.status === 200 || r.status === 202) {
       print(r.body, () => io.out(r.status === 202 ? `queued: job ${r.body.job.id}` : describeResult(r.body)));
       return EXIT.OK;
@@ -81,7 +99,7 @@ export async function runCli(argv: string[], env: { BOO_URL?: string | undefined
   try {
     switch (cmd) {
       case 'status': {
-        const r = await call(base, 'GET', '/api/control/status');
+        const r = await client.call('GET', '/api/control/status');
         if (r.status !== 200) return failure(io, r);
         print(r.body, () =>
           io.out(
@@ -101,7 +119,7 @@ export async function runCli(argv: string[], env: { BOO_URL?: string | undefined
         return EXIT.OK;
       }
       case 'models': {
-        const r = await call(base, 'GET', `/api/control/models${o.host ? `?host=${encodeURIComponent(o.host)}` : ''}`);
+        const r = await client.call('GET', `/api/control/models${o.host ? `?host=${encodeURIComponent(o.host)}` : ''}`);
         if (r.status !== 200) return failure(io, r);
         const tps = (v: number | null) => (v === null ? '-' : v.toFixed(1));
         print(r.body, () =>
@@ -121,7 +139,7 @@ export async function runCli(argv: string[], env: { BOO_URL?: string | undefined
       }
       case 'actions': {
         need(1, 'a host');
-        const r = await call(base, 'GET', `/api/control/hosts/${encodeURIComponent(rest[0]!)}/actions`);
+        const r = await client.call('GET', `/api/control/hosts/${encodeURIComponent(rest[0]!)}/actions`);
         if (r.status !== 200) return failure(io, r);
         print(r.body, () => io.out(table(['ACTION', 'CATEGORY', 'SLOT', 'LABEL'], r.body.actions.map((a: any) => [a.id, a.category, a.slot ?? '-', a.label]))));
         return EXIT.OK;
@@ -131,7 +149,7 @@ export async function runCli(argv: string[], env: { BOO_URL?: string | undefined
         return await action(`/api/control/hosts/${encodeURIComponent(rest[0]!)}/actions/${encodeURIComponent(rest[1]!)}/run`, {});
       case 'job': {
         need(1, 'a job id');
-        const r = await call(base, 'GET', `/api/control/jobs/${encodeURIComponent(rest[0]!)}`);
+        const r = await client.call('GET', `/api/control/jobs/${encodeURIComponent(rest[0]!)}`);
         if (r.status !== 200) return failure(io, r);
         print(r.body, () => {
           const j = r.body;
@@ -141,7 +159,22 @@ export async function runCli(argv: string[], env: { BOO_URL?: string | undefined
         return j_exit(r.body.status);
       }
       case 'bench':
-        return await benchCommand(rest, o, { base, io, idem, timeoutMs });
+        return await benchCommand(rest, o, { client, io, idem, timeoutMs });
+      case 'token':
+        return await tokenCommand(client, rest, { label: o.label, scope: o.scope, expires: o.expires }, {
+          out: io.out,
+          err: io.err,
+          json: o.json ?? false,
+          failure: (r) => failure(io, r),
+          usage: (m) => {
+            throw new UsageError(m);
+          },
+        });
+      case 'mcp': {
+        const { serveMcpStdio } = await import('../mcp/stdio');
+        await serveMcpStdio(client);
+        return EXIT.OK;
+      }
       default:
         throw new UsageError(`unknown command ${cmd}`);
     }
@@ -160,7 +193,6 @@ export async function runCli(argv: string[], env: { BOO_URL?: string | undefined
 
 const j_exit = (status: string) => (status === 'failed' || status === 'cancelled' || status === 'interrupted' ? EXIT.FAILED : EXIT.OK);
 
-
 function parse(argv: string[]) {
   return parseArgs({
     args: argv,
@@ -171,6 +203,10 @@ function parse(argv: string[]) {
       timeout: { type: 'string' },
       url: { type: 'string' },
       key: { type: 'string' },
+      token: { type: 'string' },
+      label: { type: 'string' },
+      scope: { type: 'string' },
+      expires: { type: 'string' },
       json: { type: 'boolean' },
       'no-wait': { type: 'boolean' },
       model: { type: 'string' },

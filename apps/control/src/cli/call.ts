@@ -1,11 +1,13 @@
-/** The REST plumbing every `boo` command shares: one fetch, one error-to-exit-code mapping. */
+import type { Reply } from './http';
+/** What every `boo` command shares: exit codes, usage errors, one error-to-exit-code mapping. */
 
 /**
  * Exit codes scripts can rely on:
  *   0 ok · 1 the action failed · 2 usage error · 3 timed out (the job keeps running; its id is
- *   printed) · 4 not found or ambiguous · 5 control unreachable
+ *   printed) · 4 not found or ambiguous · 5 control unreachable · 6 not authorized (no token,
+ *   a bad one, or one without the scope)
  */
-export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, TIMEOUT: 3, NOT_FOUND: 4, UNREACHABLE: 5 } as const;
+export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, TIMEOUT: 3, NOT_FOUND: 4, UNREACHABLE: 5, AUTH: 6 } as const;
 
 export interface CliIo {
   out(line: string): void;
@@ -14,34 +16,8 @@ export interface CliIo {
 
 export class UsageError extends Error {}
 
-export interface Reply {
-  status: number;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
-}
-
-export class Unreachable extends Error {}
-
-export async function call(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
-  let res: Response;
-  try {
-    res = await fetch(`${base}${path}`, {
-      method,
-      headers: { accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-  } catch (err) {
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    throw new Unreachable(`cannot reach control at ${base}: ${cause?.code ?? cause?.message ?? String(err)}`);
-  }
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    /* plain text */
-  }
-  return { status: res.status, body: parsed };
-}
+export type { Reply } from './http';
+export { Unreachable } from './http';
 
 /** Maps an error reply to an exit code and prints it. */
 export function failure(io: CliIo, r: Reply): number {
@@ -51,6 +27,8 @@ export function failure(io: CliIo, r: Reply): number {
   if (cands) for (const c of cands) io.err(`  --host ${c.host}   (${c.model}, ${c.state})`);
   const jobId = e?.details?.jobId;
   if (typeof jobId === 'string') io.err(`  job ${jobId}: boo job ${jobId}`);
+  if (r.status === 401) io.err('  control wants an API token: --token, $BOO_TOKEN or $BOO_TOKEN_FILE (docs/access.md)');
+  if (r.status === 401 || r.status === 403 || e?.code === 'AUTH_RATE_LIMITED') return EXIT.AUTH;
   if (r.status === 504 || e?.code === 'TIMEOUT') return EXIT.TIMEOUT;
   if (r.status === 404 || e?.code === 'AMBIGUOUS_MODEL') return EXIT.NOT_FOUND;
   if (r.status === 400) return EXIT.USAGE;

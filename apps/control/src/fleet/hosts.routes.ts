@@ -28,6 +28,7 @@ export function registerHostRoutes(app: FastifyInstance, registry: RouteRegistry
   route(app, registry, {
     method: 'POST',
     url: '/api/control/hosts',
+    scope: 'admin',
     summary: 'Add a host (persisted; watched from now on)',
     tags,
     body: HostCreateSchema,
@@ -39,6 +40,7 @@ export function registerHostRoutes(app: FastifyInstance, registry: RouteRegistry
   route(app, registry, {
     method: 'PUT',
     url: '/api/control/hosts/:id',
+    scope: 'admin',
     summary: 'Replace the connection facts of a host added in the UI (reconnects when the URL, kind or key changes)',
     tags,
     params: HostParamsSchema,
@@ -50,6 +52,7 @@ export function registerHostRoutes(app: FastifyInstance, registry: RouteRegistry
   route(app, registry, {
     method: 'DELETE',
     url: '/api/control/hosts/:id',
+    scope: 'admin',
     summary: 'Stop watching a host added in the UI (its history stays)',
     tags,
     params: HostParamsSchema,

@@ -11,6 +11,8 @@ export const healthFeature: FeatureFactory = (ctx) => ({
       url: '/api/control/health',
       summary: 'Liveness, database state and fleet counts',
       tags: ['system'],
+      // Public: supervisors and `pnpm start` probe it without credentials. It shows counts, never secrets.
+      scope: 'public',
       response: HealthSchema,
       async handler() {
         await probeDb(ctx.dbState);

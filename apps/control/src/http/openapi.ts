@@ -36,6 +36,9 @@ export function buildOpenApi(registry: RouteRegistry, version: string): object {
     (paths[op.path] ??= {})[op.method] = {
       summary: op.summary,
       tags: op.tags,
+      // Per-route security: none for public routes, a bearer token with at least this scope otherwise.
+      security: op.scope === 'public' ? [] : [{ bearer: [] }],
+      'x-required-scope': op.scope,
       parameters: [...parameters(op.params, 'path'), ...parameters(op.query, 'query'), ...parameters(op.headers, 'header')],
       ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: toSchema(op.body, 'input') } } } } : {}),
       responses,
@@ -43,7 +46,14 @@ export function buildOpenApi(registry: RouteRegistry, version: string): object {
   }
   return {
     openapi: '3.0.3',
-    info: { title: 'BooControl control API', version, description: 'Fleet cockpit for llama-swap hosts. Errors carry a stable error.code.' },
+    info: {
+      title: 'BooControl control API',
+      version,
+      description:
+        'Fleet cockpit for llama-swap hosts. Errors carry a stable error.code. Security: with CONTROL_AUTH=token every route but the public ones needs `Authorization: Bearer <token>` whose scopes cover `x-required-scope` (read < act < admin); with CONTROL_AUTH=proxy a trusted proxy user header works too; with CONTROL_AUTH=off (loopback only) nothing is checked.',
+    },
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'a BooControl API token (boo_…)' } } },
+    security: [{ bearer: [] }],
     paths,
   };
 }

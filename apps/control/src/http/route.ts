@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import type { RouteScope } from '@boocontrol/contracts';
 import { AppError } from '../lib/errors';
+import { defaultScope } from '../access/guard';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -9,6 +11,12 @@ export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z
   url: string;
   summary: string;
   tags?: string[];
+  /**
+   * What a caller needs (docs/access.md). Default: `read` for GET, `act` for anything that
+   * changes something. Say `admin` for hosts, SSH, config, pulls and tokens; `public` only for
+   * what must answer without credentials (health).
+   */
+  scope?: RouteScope;
   body?: B;
   query?: Q;
   params?: P;
@@ -34,6 +42,7 @@ export interface OpenApiOperation {
   path: string;
   summary: string;
   tags: string[];
+  scope: RouteScope;
   body?: z.ZodType;
   query?: z.ZodType;
   params?: z.ZodType;
@@ -65,11 +74,13 @@ export function route<B extends z.ZodType = z.ZodUnknown, Q extends z.ZodType = 
   registry: RouteRegistry,
   spec: RouteSpec<B, Q, P, R, H>,
 ): void {
+  const scope = spec.scope ?? defaultScope(spec.method);
   registry.operations.push({
     method: spec.method.toLowerCase(),
     path: spec.url.replace(/:([A-Za-z_]+)/g, '{$1}'),
     summary: spec.summary,
     tags: spec.tags ?? [],
+    scope,
     ...(spec.body ? { body: spec.body } : {}),
     ...(spec.query ? { query: spec.query } : {}),
     ...(spec.params ? { params: spec.params } : {}),
@@ -81,6 +92,7 @@ export function route<B extends z.ZodType = z.ZodUnknown, Q extends z.ZodType = 
   app.route({
     method: spec.method,
     url: spec.url,
+    config: { scope },
     handler: async (req, reply) => {
       const body = parseOr400(spec.body, req.body ?? {}, 'body');
       const query = parseOr400(spec.query, req.query ?? {}, 'query');

@@ -76,6 +76,7 @@ export function createHostConfigFeature(ctx: ControlContext, opts: HostConfigFea
     const svc = hostConfigServices(ctx, opts);
     const base = '/api/control/hosts/:id';
     const tags = ['host-config'];
+    // Admin throughout: SSH settings, config text (it may hold keys), applies, restores and pulls.
     return {
       name: 'host-config',
       routes(app, registry) {
@@ -84,6 +85,7 @@ export function createHostConfigFeature(ctx: ControlContext, opts: HostConfigFea
           url: `${base}/ssh`,
           summary: "A host's SSH settings (mode, target, config path, restart command, models dir)",
           tags,
+          scope: 'admin',
           params: HostParamsSchema,
           response: HostSshSettingsSchema,
           handler: ({ params }) => svc.settings.get(params.id),
@@ -93,6 +95,7 @@ export function createHostConfigFeature(ctx: ControlContext, opts: HostConfigFea
           url: base,
           summary: 'Change SSH settings: sshMode, ssh{host,port,user,identityFile,hostKey}, configPath, restartCmd, modelsDir',
           tags,
+          scope: 'admin',
           params: HostParamsSchema,
           body: HostSshSettingsPatchSchema,
           response: HostSshSettingsSchema,
@@ -103,6 +106,7 @@ export function createHostConfigFeature(ctx: ControlContext, opts: HostConfigFea
           url: `${base}/config`,
           summary: "The host's llama-swap config.yaml and its sha256",
           tags,
+          scope: 'admin',
           params: HostParamsSchema,
           response: HostConfigSchema,
           handler: ({ params }) => svc.config.read(params.id),
@@ -112,6 +116,7 @@ export function createHostConfigFeature(ctx: ControlContext, opts: HostConfigFea
           url: `${base}/config/validate`,
           summary: 'Validate config text against the llama-swap schema (errors block, unknown keys warn)',
           tags,
+          scope: 'admin',
           params: HostParamsSchema,
           body: ConfigTextBodySchema,
           response: ConfigValidationSchema,
@@ -122,6 +127,7 @@ export function createHostConfigFeature(ctx: ControlContext, opts: HostConfigFea
           url: `${base}/config/diff`,
           summary: "Unified diff from the host's current config to the given text",
           tags,
+          scope: 'admin',
           params: HostParamsSchema,
           body: ConfigTextBodySchema,
           response: ConfigDiffSchema,
@@ -132,6 +138,7 @@ export function createHostConfigFeature(ctx: ControlContext, opts: HostConfigFea
           url: `${base}/config`,
           summary: 'Apply a config as a job: backup, write, restart, wait for health, roll back if unhealthy',
           tags,
+          scope: 'admin',
           params: HostParamsSchema,
           body: ConfigApplyBodySchema,
           response: JobAcceptedSchema,
@@ -145,6 +152,7 @@ export function createHostConfigFeature(ctx: ControlContext, opts: HostConfigFea
           url: `${base}/config/backups`,
           summary: "Backups of the host's config, newest first",
           tags,
+          scope: 'admin',
           params: HostParamsSchema,
           response: ConfigBackupListSchema,
           handler: async ({ params }) => ({ backups: await svc.config.listBackups(params.id) }),
@@ -154,6 +162,7 @@ export function createHostConfigFeature(ctx: ControlContext, opts: HostConfigFea
           url: `${base}/config/restore`,
           summary: 'Restore a backup as a job (the current config is backed up first)',
           tags,
+          scope: 'admin',
           params: HostParamsSchema,
           body: ConfigRestoreBodySchema,
           response: JobAcceptedSchema,
@@ -166,6 +175,7 @@ export function createHostConfigFeature(ctx: ControlContext, opts: HostConfigFea
           url: `${base}/pull`,
           summary: 'Download a model on the host (huggingface-cli) as a cancellable job with live progress',
           tags,
+          scope: 'admin',
           params: HostParamsSchema,
           body: PullBodySchema,
           response: JobAcceptedSchema,

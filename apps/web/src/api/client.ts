@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { ErrorBodySchema, type ErrorCode } from '@boocontrol/contracts';
+import { authRequired, getToken } from './auth-token';
 
 /** A failed API call with the control's stable error code. */
 export class ApiError extends Error {
@@ -27,10 +28,11 @@ export async function api<S extends z.ZodType>(path: string, schema: S, opts: Re
   for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined && v !== null && v !== '') qs.set(k, String(v));
   const url = `/api/control${path}${qs.size ? `?${qs}` : ''}`;
   let res: Response;
+  const token = getToken();
   try {
     res = await fetch(url, {
       method: opts.method ?? 'GET',
-      headers: { ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}), ...opts.headers },
+      headers: { ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}), ...opts.headers },
       ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
@@ -39,6 +41,7 @@ export async function api<S extends z.ZodType>(path: string, schema: S, opts: Re
   }
   const json: unknown = await res.json().catch(() => null);
   if (!res.ok) {
+    if (res.status === 401) authRequired();
     const parsed = ErrorBodySchema.safeParse(json);
     if (parsed.success) throw new ApiError(res.status, parsed.data.error.code, parsed.data.error.message, parsed.data.error.details);
     throw new ApiError(res.status, 'INTERNAL', `HTTP ${res.status}`);

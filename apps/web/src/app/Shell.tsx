@@ -3,12 +3,30 @@ import { useStreamStatus } from '../live/context';
 import { CONTROL_VIEWS } from './nav';
 import { ActionsLayer } from '../features/actions/ActionsLayer';
 import { Icon } from '../components/Icon';
+import { useWhoAmI } from './AuthGate';
 
 function StreamBadge() {
   const status = useStreamStatus();
   return (
     <span className={`stream-badge stream-${status}`} data-testid="stream-status" title="control stream">
       <span className="dot" /> {status}
+    </span>
+  );
+}
+
+/** Who the page acts as, when control checks at all; a token user can forget the token here. */
+function WhoBadge() {
+  const { who, signOut } = useWhoAmI();
+  const p = who?.principal;
+  if (!who || who.mode === 'off' || !p) return null;
+  return (
+    <span className="who" data-testid="who">
+      {p.name} · {p.scopes.join(', ')}
+      {p.kind === 'token' && (
+        <button type="button" onClick={signOut} data-testid="sign-out">
+          Sign out
+        </button>
+      )}
     </span>
   );
 }
@@ -38,6 +56,7 @@ export function Shell() {
             ))}
           </nav>
           <StreamBadge />
+          <WhoBadge />
         </header>
         <section className="view">
           <Outlet />

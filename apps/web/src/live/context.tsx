@@ -2,6 +2,7 @@ import { createContext, useCallback, useContext, useEffect, useSyncExternalStore
 import { ControlStream, type StreamStatus } from './control-stream';
 import type { FleetView, JobsView } from './reducers';
 import type { ActivityRowLive, HostSummary } from '@boocontrol/contracts';
+import { authRequired, getToken } from '../api/auth-token';
 
 const StreamContext = createContext<ControlStream | null>(null);
 
@@ -10,7 +11,7 @@ let singleton: ControlStream | null = null;
 export function getControlStream(): ControlStream {
   if (!singleton) {
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    singleton = new ControlStream({ url: `${proto}//${location.host}/api/control/ws` });
+    singleton = new ControlStream({ url: `${proto}//${location.host}/api/control/ws`, token: getToken, onUnauthorized: authRequired });
   }
   return singleton;
 }

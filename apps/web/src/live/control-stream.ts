@@ -1,8 +1,9 @@
-import { PROTOCOL_VERSION, ServerFrameSchema, parseTopicData, type ClientFrame, type ServerFrame } from '@boocontrol/contracts';
+import { PROTOCOL_VERSION, ServerFrameSchema, WS_CLOSE, parseTopicData, type ClientFrame, type ServerFrame } from '@boocontrol/contracts';
 import { reconnectDelay } from './backoff';
 import { reducerFor } from './reducers';
 
-export type StreamStatus = 'connecting' | 'online' | 'offline';
+/** `unauthorized`: control refused the stream's credentials; it waits for `restart()` with a new token. */
+export type StreamStatus = 'connecting' | 'online' | 'offline' | 'unauthorized';
 
 /** The subset of the browser WebSocket the client needs (Node tests pass the `ws` package). */
 export interface SocketLike {
@@ -28,6 +29,10 @@ export interface StreamOptions {
   createSocket?: SocketFactory;
   /** Called for frames that fail the contract (counted, never thrown into React). */
   onInvalidFrame?: (err: unknown) => void;
+  /** The API token to send in the hello frame (CONTROL_AUTH=token); read at every (re)connect. */
+  token?: () => string | null;
+  /** Control refused the credentials (close 4401) or ended them (4403, token revoked/expired). */
+  onUnauthorized?: () => void;
 }
 
 /**
@@ -72,6 +77,13 @@ export class ControlStream {
     this.setStatus('offline');
   }
 
+  /** Starts over after new credentials: a fresh socket, the same subscriptions. */
+  restart(): void {
+    this.stop();
+    this.attempt = 0;
+    this.start();
+  }
+
   onStatus(listener: () => void): () => void {
     this.statusListeners.add(listener);
     return () => this.statusListeners.delete(listener);
@@ -112,7 +124,10 @@ export class ControlStream {
       return this.scheduleReconnect();
     }
     this.socket = socket;
-    socket.onopen = () => this.send({ type: 'hello', protocol: PROTOCOL_VERSION });
+    socket.onopen = () => {
+      const token = this.opts.token?.();
+      this.send({ type: 'hello', protocol: PROTOCOL_VERSION, ...(token ? { token } : {}) });
+    };
     socket.onmessage = (ev) => this.receive(ev.data);
     socket.onerror = () => undefined; // onclose follows and decides
     socket.onclose = (ev) => {
@@ -120,6 +135,12 @@ export class ControlStream {
       this.socket = null;
       this.lastError = ev.reason || `closed (${ev.code})`;
       for (const e of this.topics.values()) e.seq = null;
+      if (ev.code === WS_CLOSE.UNAUTHORIZED || ev.code === WS_CLOSE.TOKEN_ENDED) {
+        // Reconnecting with the same credentials would be refused again: wait for new ones.
+        this.setStatus('unauthorized');
+        this.opts.onUnauthorized?.();
+        return;
+      }
       this.scheduleReconnect();
     };
   }

@@ -16,7 +16,11 @@ export const TopicSchema = z
   .regex(/^(fleet|jobs|activity|bench|host:[a-z0-9_-]+|logs:[a-z0-9_-]+:[A-Za-z0-9._:/-]+)$/, 'unknown topic grammar');
 export type Topic = z.infer<typeof TopicSchema>;
 
-export const HelloFrameSchema = z.object({ type: z.literal('hello'), protocol: z.number().int() });
+/**
+ * `token`: a browser cannot set headers on a WebSocket, so with CONTROL_AUTH=token it sends its
+ * API token here, in the first frame. Until a hello authenticates, nothing else is answered.
+ */
+export const HelloFrameSchema = z.object({ type: z.literal('hello'), protocol: z.number().int(), token: z.string().max(200).optional() });
 export const SubscribeFrameSchema = z.object({ type: z.literal('subscribe'), topics: z.array(TopicSchema).min(1).max(64) });
 export const UnsubscribeFrameSchema = z.object({ type: z.literal('unsubscribe'), topics: z.array(TopicSchema).min(1).max(64) });
 export const PingFrameSchema = z.object({ type: z.literal('ping'), t: z.number().optional() });
@@ -52,4 +56,8 @@ export const WS_CLOSE = {
   GOING_AWAY: 1001,
   PROTOCOL_ERROR: 1002,
   CONTROL_UNAVAILABLE: 1013,
+  /** No (valid) credentials on the upgrade or in the hello frame; a client asks for a token. */
+  UNAUTHORIZED: 4401,
+  /** The token was revoked or expired while the stream was open. */
+  TOKEN_ENDED: 4403,
 } as const;
