@@ -23,8 +23,9 @@ import { createHostConfigFeature, type HostConfigFeatureOptions } from './ssh/ss
 import { createFleetFeature } from './fleet/fleet.feature';
 import type { FleetOptions, FleetServices } from './fleet/fleet-services';
 import { createActionsFeature } from './actions/actions.feature';
+import { createMetricsFeature } from './metrics/metrics.feature';
 
-export const FEATURE_NAMES = ['health', 'jobs', 'host-config', 'fleet', 'actions'] as const;
+export const FEATURE_NAMES = ['health', 'jobs', 'host-config', 'metrics', 'fleet', 'actions'] as const;
 export type FeatureName = (typeof FEATURE_NAMES)[number];
 
 export const VERSION: string = (JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8')) as { version: string }).version;
@@ -49,6 +50,7 @@ export interface CreateControlOptions {
   features?: readonly FeatureName[];
   fleet?: FleetOptions;
   hostConfig?: HostConfigFeatureOptions;
+  metrics?: { processMetrics?: boolean };
 }
 
 /**
@@ -62,6 +64,8 @@ function compose(ctx: ControlContext, opts: CreateControlOptions): { features: F
   if (on.has('health')) features.push(healthFeature(ctx));
   if (on.has('jobs')) features.push(jobsFeature(ctx));
   if (on.has('host-config')) features.push(createHostConfigFeature(ctx, opts.hostConfig));
+  // Before the fleet: its counters subscribe to the bus and must see the first stored rows.
+  if (on.has('metrics')) features.push(createMetricsFeature(ctx, opts.metrics));
   const fleet = on.has('fleet') ? createFleetFeature(ctx, opts.fleet) : undefined;
   if (fleet) features.push(fleet);
   if (on.has('actions')) {
