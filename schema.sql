@@ -223,3 +223,46 @@ CREATE TABLE IF NOT EXISTS control_reports (
   body              jsonb NOT NULL DEFAULT '{}'::jsonb,
   created_at        timestamptz NOT NULL DEFAULT now()
 );
+
+-- Reports (issue 14). Hourly and daily rollups, rebuilt from raw rows as they are stored: a
+-- report over 90 days reads these, never the raw tables. Buckets are UTC hours / days.
+-- Usage per host × model × consumer (activity metadata.consumer, '' when unattributed);
+-- ttft_hist / gen_hist are sparse log histograms { bin: count } (reports/histogram.ts).
+CREATE TABLE IF NOT EXISTS control_usage_rollups (
+  grain             text NOT NULL CHECK (grain IN ('hour', 'day')),
+  bucket            timestamptz NOT NULL,
+  host_id           text NOT NULL,
+  model             text NOT NULL,
+  consumer          text NOT NULL DEFAULT '',
+  requests          integer NOT NULL,
+  errors            integer NOT NULL,
+  input_tokens      bigint NOT NULL,
+  output_tokens     bigint NOT NULL,
+  cache_tokens      bigint NOT NULL,
+  busy_ms           bigint NOT NULL,
+  ttft_hist         jsonb NOT NULL DEFAULT '{}'::jsonb,
+  gen_hist          jsonb NOT NULL DEFAULT '{}'::jsonb,
+  PRIMARY KEY (grain, bucket, host_id, model, consumer)
+);
+-- Per host × model (model '' = the whole host): loads, failed starts, load time, and GPU-busy
+-- time and energy from perf samples (model rows: the host's figures split by request time).
+CREATE TABLE IF NOT EXISTS control_host_rollups (
+  grain             text NOT NULL CHECK (grain IN ('hour', 'day')),
+  bucket            timestamptz NOT NULL,
+  host_id           text NOT NULL,
+  model             text NOT NULL DEFAULT '',
+  loads             integer NOT NULL DEFAULT 0,
+  failed_starts     integer NOT NULL DEFAULT 0,
+  load_ms           bigint NOT NULL DEFAULT 0,
+  gpu_busy_s        double precision NOT NULL DEFAULT 0,
+  energy_wh         double precision NOT NULL DEFAULT 0,
+  PRIMARY KEY (grain, bucket, host_id, model)
+);
+-- Scheduled and saved reports: the body is the report JSON; exports are rendered from it.
+ALTER TABLE control_reports ADD COLUMN IF NOT EXISTS schedule text NOT NULL DEFAULT 'manual';
+ALTER TABLE control_reports ADD COLUMN IF NOT EXISTS range_from timestamptz;
+ALTER TABLE control_reports ADD COLUMN IF NOT EXISTS range_to timestamptz;
+ALTER TABLE control_reports ADD COLUMN IF NOT EXISTS delivery text NOT NULL DEFAULT 'none';
+-- One report per schedule and period: a second control (or a restart) cannot store it twice.
+CREATE UNIQUE INDEX IF NOT EXISTS control_reports_period_idx ON control_reports (kind, schedule, range_from) WHERE schedule <> 'manual';
+CREATE INDEX IF NOT EXISTS control_reports_created_idx ON control_reports (created_at DESC);

@@ -38,6 +38,8 @@ export const ConfigSchema = z.object({
   RETENTION_PERF_RAW_HOURS: int(48, 1),
   RETENTION_PERF_ROLLUP_DAYS: int(90, 1),
   RETENTION_ACTIVITY_DAYS: int(90, 1),
+  /** Report rollups (hourly and daily) outlive the raw rows they summarize. */
+  RETENTION_ROLLUP_DAYS: int(400, 1),
   CAPTURE_MAX_ROW_BYTES: int(256 * 1024, 1024),
   CAPTURE_TOTAL_BUDGET_MB: int(512, 1),
   ACTION_QUEUE_MAX_PER_HOST: int(32, 1),

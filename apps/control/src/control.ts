@@ -24,8 +24,9 @@ import { createFleetFeature } from './fleet/fleet.feature';
 import type { FleetOptions, FleetServices } from './fleet/fleet-services';
 import { createActionsFeature } from './actions/actions.feature';
 import { createMetricsFeature } from './metrics/metrics.feature';
+import { createReportsFeature, type ReportsFeature, type ReportsOptions } from './reports/reports.feature';
 
-export const FEATURE_NAMES = ['health', 'jobs', 'host-config', 'metrics', 'fleet', 'actions'] as const;
+export const FEATURE_NAMES = ['health', 'jobs', 'host-config', 'metrics', 'fleet', 'actions', 'reports'] as const;
 export type FeatureName = (typeof FEATURE_NAMES)[number];
 
 export const VERSION: string = (JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8')) as { version: string }).version;
@@ -37,6 +38,8 @@ export interface Control {
   hub: Hub;
   /** The fleet feature's services, when it runs (tests and benches reach the registry and writer). */
   fleet: FleetServices | undefined;
+  /** The reports feature (rollups, report services), when it runs. */
+  reports: ReportsFeature['services'] | undefined;
   /** Waits for the database, then starts every feature (connectors, demo fleet…). */
   start(): Promise<void>;
   close(): Promise<void>;
@@ -51,6 +54,7 @@ export interface CreateControlOptions {
   fleet?: FleetOptions;
   hostConfig?: HostConfigFeatureOptions;
   metrics?: { processMetrics?: boolean };
+  reports?: ReportsOptions;
 }
 
 /**
@@ -58,7 +62,7 @@ export interface CreateControlOptions {
  * what the features before it provide. Adding a capability adds its lines here; nothing looks
  * anything up behind the scenes.
  */
-function compose(ctx: ControlContext, opts: CreateControlOptions): { features: Feature[]; fleet: FleetServices | undefined } {
+function compose(ctx: ControlContext, opts: CreateControlOptions): { features: Feature[]; fleet: FleetServices | undefined; reports: ReportsFeature | undefined } {
   const on = new Set<FeatureName>(opts.features ?? FEATURE_NAMES);
   const features: Feature[] = [];
   if (on.has('health')) features.push(healthFeature(ctx));
@@ -72,7 +76,9 @@ function compose(ctx: ControlContext, opts: CreateControlOptions): { features: F
     if (!fleet) throw new Error('the actions feature needs the fleet feature');
     features.push(createActionsFeature(ctx, fleet.services));
   }
-  return { features, fleet: fleet?.services };
+  const reports = on.has('reports') ? createReportsFeature(ctx, opts.reports) : undefined;
+  if (reports) features.push(reports);
+  return { features, fleet: fleet?.services, reports };
 }
 
 /** Builds the whole control service without listening: used by main.ts and by tests alike. */
@@ -117,7 +123,7 @@ export async function createControl(config: Config, opts: CreateControlOptions =
     hosts: new HostDirectory({ fleet, hostsRepo, providers: config.LLAMA_PROVIDERS, secretsDir: config.SECRETS_DIR }),
     counters,
   };
-  const { features, fleet: fleetServices } = compose(ctx, opts);
+  const { features, fleet: fleetServices, reports } = compose(ctx, opts);
   const app = await buildApp({ hub, features, version: VERSION, logger: log });
   const stopping = new AbortController();
 
@@ -126,6 +132,7 @@ export async function createControl(config: Config, opts: CreateControlOptions =
     ctx,
     hub,
     fleet: fleetServices,
+    reports: reports?.services,
     async start() {
       await prepareDb(dbState, log, stopping.signal);
       if (stopping.signal.aborted) return;
