@@ -266,3 +266,46 @@ ALTER TABLE control_reports ADD COLUMN IF NOT EXISTS delivery text NOT NULL DEFA
 -- One report per schedule and period: a second control (or a restart) cannot store it twice.
 CREATE UNIQUE INDEX IF NOT EXISTS control_reports_period_idx ON control_reports (kind, schedule, range_from) WHERE schedule <> 'manual';
 CREATE INDEX IF NOT EXISTS control_reports_created_idx ON control_reports (created_at DESC);
+
+-- Alerts (issue 14): every firing is a row, resolved in place; at most one firing row per
+-- fingerprint (rule + host + subject), so two controls on one database never fire it twice.
+CREATE TABLE IF NOT EXISTS control_alerts (
+  id                text PRIMARY KEY,
+  rule_id           text NOT NULL,
+  kind              text NOT NULL,
+  severity          text NOT NULL,
+  fingerprint       text NOT NULL,
+  host_id           text,
+  subject           text,
+  summary           text NOT NULL,
+  value             double precision,
+  state             text NOT NULL CHECK (state IN ('firing', 'resolved')),
+  silenced          boolean NOT NULL DEFAULT false,
+  started_at        timestamptz NOT NULL,
+  resolved_at       timestamptz
+);
+CREATE UNIQUE INDEX IF NOT EXISTS control_alerts_firing_idx ON control_alerts (fingerprint) WHERE state = 'firing';
+CREATE INDEX IF NOT EXISTS control_alerts_started_idx ON control_alerts (started_at DESC);
+-- One delivery per alert, channel and event (firing / resolved), retried with backoff.
+CREATE TABLE IF NOT EXISTS control_alert_deliveries (
+  alert_id          text NOT NULL REFERENCES control_alerts (id) ON DELETE CASCADE,
+  channel           text NOT NULL,
+  event             text NOT NULL CHECK (event IN ('firing', 'resolved')),
+  status            text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'failed')),
+  attempts          integer NOT NULL DEFAULT 0,
+  last_error        text,
+  next_attempt_at   timestamptz NOT NULL DEFAULT now(),
+  created_at        timestamptz NOT NULL DEFAULT now(),
+  sent_at           timestamptz,
+  PRIMARY KEY (alert_id, channel, event)
+);
+CREATE INDEX IF NOT EXISTS control_alert_deliveries_due_idx ON control_alert_deliveries (next_attempt_at) WHERE status = 'pending';
+CREATE TABLE IF NOT EXISTS control_alert_silences (
+  id                text PRIMARY KEY,
+  rule_id           text,
+  host_id           text,
+  comment           text NOT NULL DEFAULT '',
+  starts_at         timestamptz NOT NULL,
+  ends_at           timestamptz NOT NULL,
+  created_at        timestamptz NOT NULL DEFAULT now()
+);

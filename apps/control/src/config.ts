@@ -29,6 +29,9 @@ export const ConfigSchema = z.object({
       }
     })
     .pipe(LlamaProvidersSchema),
+  /** Optional YAML file of alert rules and notification channels (docs/alerts.md); default: the shipped rules. */
+  ALERTS_FILE: z.string().optional(),
+  ALERTS_EVAL_EVERY_MS: int(5_000, 100),
   /** Optional YAML/JSON file describing hosts with SSH settings and script actions. */
   HOSTS_FILE: z.string().optional(),
   DEMO_FLEET: bool.default('auto'),

@@ -24,9 +24,10 @@ import { createFleetFeature } from './fleet/fleet.feature';
 import type { FleetOptions, FleetServices } from './fleet/fleet-services';
 import { createActionsFeature } from './actions/actions.feature';
 import { createMetricsFeature } from './metrics/metrics.feature';
+import { createAlertsFeature, type AlertsFeature, type AlertsOptions } from './alerts/alerts.feature';
 import { createReportsFeature, type ReportsFeature, type ReportsOptions } from './reports/reports.feature';
 
-export const FEATURE_NAMES = ['health', 'jobs', 'host-config', 'metrics', 'fleet', 'actions', 'reports'] as const;
+export const FEATURE_NAMES = ['health', 'jobs', 'host-config', 'metrics', 'fleet', 'actions', 'reports', 'alerts'] as const;
 export type FeatureName = (typeof FEATURE_NAMES)[number];
 
 export const VERSION: string = (JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8')) as { version: string }).version;
@@ -40,6 +41,8 @@ export interface Control {
   fleet: FleetServices | undefined;
   /** The reports feature (rollups, report services), when it runs. */
   reports: ReportsFeature['services'] | undefined;
+  /** The alerts feature (engine, notifier), when it runs. */
+  alerts: AlertsFeature | undefined;
   /** Waits for the database, then starts every feature (connectors, demo fleet…). */
   start(): Promise<void>;
   close(): Promise<void>;
@@ -55,6 +58,7 @@ export interface CreateControlOptions {
   hostConfig?: HostConfigFeatureOptions;
   metrics?: { processMetrics?: boolean };
   reports?: ReportsOptions;
+  alerts?: AlertsOptions;
 }
 
 /**
@@ -62,7 +66,7 @@ export interface CreateControlOptions {
  * what the features before it provide. Adding a capability adds its lines here; nothing looks
  * anything up behind the scenes.
  */
-function compose(ctx: ControlContext, opts: CreateControlOptions): { features: Feature[]; fleet: FleetServices | undefined; reports: ReportsFeature | undefined } {
+function compose(ctx: ControlContext, opts: CreateControlOptions): { features: Feature[]; fleet: FleetServices | undefined; reports: ReportsFeature | undefined; alerts: AlertsFeature | undefined } {
   const on = new Set<FeatureName>(opts.features ?? FEATURE_NAMES);
   const features: Feature[] = [];
   if (on.has('health')) features.push(healthFeature(ctx));
@@ -78,7 +82,9 @@ function compose(ctx: ControlContext, opts: CreateControlOptions): { features: F
   }
   const reports = on.has('reports') ? createReportsFeature(ctx, opts.reports) : undefined;
   if (reports) features.push(reports);
-  return { features, fleet: fleet?.services, reports };
+  const alerts = on.has('alerts') ? createAlertsFeature(ctx, opts.alerts) : undefined;
+  if (alerts) features.push(alerts);
+  return { features, fleet: fleet?.services, reports, alerts };
 }
 
 /** Builds the whole control service without listening: used by main.ts and by tests alike. */
@@ -123,7 +129,7 @@ export async function createControl(config: Config, opts: CreateControlOptions =
     hosts: new HostDirectory({ fleet, hostsRepo, providers: config.LLAMA_PROVIDERS, secretsDir: config.SECRETS_DIR }),
     counters,
   };
-  const { features, fleet: fleetServices, reports } = compose(ctx, opts);
+  const { features, fleet: fleetServices, reports, alerts } = compose(ctx, opts);
   const app = await buildApp({ hub, features, version: VERSION, logger: log });
   const stopping = new AbortController();
 
@@ -133,6 +139,7 @@ export async function createControl(config: Config, opts: CreateControlOptions =
     hub,
     fleet: fleetServices,
     reports: reports?.services,
+    alerts,
     async start() {
       await prepareDb(dbState, log, stopping.signal);
       if (stopping.signal.aborted) return;

@@ -1,4 +1,4 @@
-import type { HostSummary, JobFrame } from '@boocontrol/contracts';
+import type { Alert, HostSummary, JobFrame } from '@boocontrol/contracts';
 import type { StoredActivity } from '../activity/activity.repo';
 import type { TransitionInsert } from '../models/transitions.repo';
 import type { PerfSampleInsert } from '../perf/perf.repo';
@@ -18,7 +18,9 @@ export type DomainEvent =
   | { type: 'perf.stored'; rows: readonly PerfSampleInsert[] }
   /** Log text of a host and source (`proxy`, `upstream`, `model:<id>`), batched per flush. */
   | { type: 'log.appended'; hostId: string; source: string; topic: string; text: string }
-  | { type: 'job.changed'; job: JobFrame };
+  | { type: 'job.changed'; job: JobFrame }
+  /** An alert fired or resolved (alerts/engine.ts). */
+  | { type: 'alert.changed'; alert: Alert };
 
 export type DomainEventType = DomainEvent['type'];
 export type EventOf<T extends DomainEventType> = Extract<DomainEvent, { type: T }>;

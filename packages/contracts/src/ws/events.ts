@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { HostSummarySchema } from '../fleet';
 import { JobFrameSchema, JobSchema } from '../jobs';
+import { AlertSchema } from '../rest/alerts';
 
 /**
  * Payload schemas per topic kind: what a `snapshot` and an `event` carry. Both control (before
@@ -53,7 +54,11 @@ export const ActivityEventSchema = z.object({ kind: z.literal('rows'), rows: z.a
 export const LogsSnapshotSchema = z.object({ hostId: z.string(), source: z.string(), text: z.string() });
 export const LogsEventSchema = z.object({ kind: z.literal('append'), text: z.string() });
 
-export type TopicKind = 'fleet' | 'host' | 'jobs' | 'activity' | 'logs';
+/** Firing alerts; an event carries one alert as it fires or resolves. */
+export const AlertsSnapshotSchema = z.object({ alerts: z.array(AlertSchema) });
+export const AlertsEventSchema = z.object({ kind: z.literal('alert'), alert: AlertSchema });
+
+export type TopicKind = 'fleet' | 'host' | 'jobs' | 'activity' | 'logs' | 'alerts';
 
 export function topicKind(topic: string): TopicKind {
   const head = topic.split(':', 1)[0];
@@ -66,6 +71,7 @@ export const TOPIC_SCHEMAS: Record<TopicKind, { snapshot: z.ZodType; event: z.Zo
   jobs: { snapshot: JobsSnapshotSchema, event: JobsEventSchema },
   activity: { snapshot: ActivitySnapshotSchema, event: ActivityEventSchema },
   logs: { snapshot: LogsSnapshotSchema, event: LogsEventSchema },
+  alerts: { snapshot: AlertsSnapshotSchema, event: AlertsEventSchema },
 };
 
 /** Validates a snapshot or event payload for its topic; throws a ZodError when it does not fit. */
