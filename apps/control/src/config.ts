@@ -32,6 +32,8 @@ export const ConfigSchema = z.object({
   /** Optional YAML file of alert rules and notification channels (docs/alerts.md); default: the shipped rules. */
   ALERTS_FILE: z.string().optional(),
   ALERTS_EVAL_EVERY_MS: int(5_000, 100),
+  /** Optional: each scheduled (daily / weekly) report is POSTed here as JSON. */
+  REPORTS_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** Optional YAML/JSON file describing hosts with SSH settings and script actions. */
   HOSTS_FILE: z.string().optional(),
   DEMO_FLEET: bool.default('auto'),

@@ -1,5 +1,7 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ResidencyReportSchema, UsageReportSchema, type UsageReport } from '@boocontrol/contracts';
+import { ResidencyReportSchema, StoredReportListSchema, UsageReportSchema, type UsageReport } from '@boocontrol/contracts';
 import { ActivityRepo } from '../src/activity/activity.repo';
 import type { ActivityRecord } from '../src/connectors/types';
 import { TransitionsRepo, type TransitionInsert } from '../src/models/transitions.repo';
@@ -39,6 +41,10 @@ const rec = (i: number, o: Partial<ActivityRecord>): ActivityRecord => ({
  */
 describe.each(backends())('reports on $name', (backend) => {
   let ctl: Awaited<ReturnType<typeof startTestControl>>;
+  // Receives scheduled reports; its first answer is a 503 (the post is retried).
+  let hookServer: Server;
+  const posted: Array<{ report: UsageReport }> = [];
+  let hookHits = 0;
   const get = async (url: string) => {
     const r = await ctl.control.app.inject({ method: 'GET', url });
     return { status: r.statusCode, body: r.body, json: () => r.json() as unknown, headers: r.headers };
@@ -50,7 +56,18 @@ describe.each(backends())('reports on $name', (backend) => {
   };
 
   beforeAll(async () => {
-    ctl = await startTestControl(backend, {}, { features: ['reports'], reports: { manual: true, now: () => NOW } });
+    hookServer = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        if (++hookHits === 1) return void res.writeHead(503).end();
+        posted.push(JSON.parse(body) as { report: UsageReport });
+        res.writeHead(200).end('ok');
+      });
+    });
+    await new Promise<void>((r) => hookServer.listen(0, '127.0.0.1', r));
+    const hookUrl = `http://127.0.0.1:${(hookServer.address() as AddressInfo).port}/reports`;
+    ctl = await startTestControl(backend, { REPORTS_WEBHOOK_URL: hookUrl }, { features: ['reports'], reports: { manual: true, now: () => NOW, retryMs: 20 } });
     const db = ctl.testDb.db;
     const activity = new ActivityRepo(db);
     // h1 model a: 100 requests from 10:15:00, one a second; TTFT 10..1000 ms, 20..119 tok/s; every 10th a 500.
@@ -96,6 +113,7 @@ describe.each(backends())('reports on $name', (backend) => {
 
   afterAll(async () => {
     await ctl?.close();
+    await new Promise((r) => hookServer?.close(r));
   });
 
   it('groups by host: counts, tokens, errors, swaps, load time, energy and GPU time', async () => {
@@ -203,6 +221,25 @@ describe.each(backends())('reports on $name', (backend) => {
     expect(r.status).toBe(200);
     expect(r.json()).toMatchObject({ kind: 'compare', bench: [], evals: [], note: 'no bench runs; no eval runs' });
   });
+  it('stores the daily and weekly reports once per period, posts them to the webhook (retrying), and serves them for download', async () => {
+    const saved = ctl.control.reports!.saved;
+    expect(await saved.runDue()).toBe(2);
+    expect(await saved.runDue()).toBe(0);
+    const list = StoredReportListSchema.parse((await get('/api/control/reports/saved')).json()).reports;
+    const weekly = list.find((r) => r.schedule === 'weekly')!;
+    expect(weekly).toMatchObject({ kind: 'usage', from: '2025-05-19T00:00:00.000Z', to: '2025-05-26T00:00:00.000Z', delivery: 'sent' });
+    expect(list.find((r) => r.schedule === 'daily')).toMatchObject({ from: '2025-05-31T00:00:00.000Z', delivery: 'sent' });
+    const weeklyPost = posted.find((p) => p.report.from === weekly.from)!;
+    expect(weeklyPost.report.totals.requests).toBe(109);
+    const csv = await get(`/api/control/reports/saved/${weekly.id}?format=csv`);
+    expect(csv.status).toBe(200);
+    expect(csv.body).toMatch(/\r\nh1,105,10,/);
+    expect((await get('/api/control/reports/saved/nope')).status).toBe(404);
+    const manual = await ctl.control.app.inject({ method: 'POST', url: '/api/control/reports/saved', payload: { kind: 'residency' } });
+    expect(manual.statusCode).toBe(201);
+    expect(manual.json()).toMatchObject({ kind: 'residency', schedule: 'manual', delivery: 'none' });
+  });
+
   // Last: it deletes the raw rows the residency and export tests read.
   it('answers a 90-day range from the rollups alone: the same numbers with the raw rows gone', async () => {
     const before = await usage('range=90d&groupBy=host');

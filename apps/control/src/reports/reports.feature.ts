@@ -1,7 +1,9 @@
 import type { ControlContext, Feature } from '../context';
 import { CompareRepo } from './compare.repo';
 import { CompareService } from './compare.service';
-import { registerReportRoutes, type ReportServices } from './reports.routes';
+import { registerReportRoutes, registerSavedReportRoutes, type ReportServices } from './reports.routes';
+import { SavedReportsRepo } from './saved.repo';
+import { SavedReportsService } from './saved.service';
 import { ResidencyRepo } from './residency.repo';
 import { ResidencyService } from './residency.service';
 import { RollupService } from './rollup.service';
@@ -14,10 +16,12 @@ export interface ReportsOptions {
   /** No timers (tests call rollups.runOnce()). */
   manual?: boolean;
   now?: () => Date;
+  /** Webhook retry backoff of scheduled reports (tests). */
+  retryMs?: number;
 }
 
 export interface ReportsFeature extends Feature {
-  services: ReportServices & { rollups: RollupService; rollupsRepo: RollupsRepo };
+  services: ReportServices & { rollups: RollupService; rollupsRepo: RollupsRepo; saved: SavedReportsService };
 }
 
 /** Reports (usage, residency, comparisons) and the rollups they read. */
@@ -40,16 +44,28 @@ export function createReportsFeature(ctx: ControlContext, opts: ReportsOptions =
     rollups,
     rollupsRepo,
   };
+  const saved = new SavedReportsService({
+    repo: new SavedReportsRepo(db),
+    reports: services,
+    webhookUrl: ctx.config.REPORTS_WEBHOOK_URL,
+    log: ctx.log,
+    now,
+    ...(opts.retryMs ? { retryMs: opts.retryMs } : {}),
+  });
   return {
     name: 'reports',
-    services,
+    services: { ...services, saved },
     routes(app, registry) {
       registerReportRoutes(app, registry, services);
+      registerSavedReportRoutes(app, registry, saved);
     },
     async start() {
-      if (!opts.manual) rollups.start(opts.rollupEveryMs);
+      if (opts.manual) return;
+      rollups.start(opts.rollupEveryMs);
+      saved.start();
     },
     async stop() {
+      await saved.stop();
       await rollups.stop();
     },
   };

@@ -7,10 +7,11 @@ import { HostDetail } from '../features/fleet/HostDetail';
 import { ActivityView } from '../features/activity/ActivityView';
 import { LogsView } from '../features/logs/LogsView';
 import { ModelsView } from '../features/models/ModelsView';
+import { ReportsView } from '../features/reports/ReportsView';
 
 /**
  * Routes of the Control page. Each view is a feature folder; views not built yet show what
- * they will hold (benchmarks, evals and reports come in later issues).
+ * they will hold (benchmarks and evals come in later issues).
  */
 export const controlRoutes: RouteObject[] = [
   { index: true, element: <Navigate to="fleet" replace /> },
@@ -23,7 +24,7 @@ export const controlRoutes: RouteObject[] = [
   { path: 'models', element: <ModelsView /> },
   { path: 'benchmarks', element: <Placeholder title="Benchmarks" note="Speed benchmarks arrive with the bench engine." /> },
   { path: 'evals', element: <Placeholder title="Evals" note="Quality evals arrive with the eval engine." /> },
-  { path: 'reports', element: <Placeholder title="Reports" note="Reports arrive with the reports capability." /> },
+  { path: 'reports', element: <ReportsView /> },
 ];
 
 export const router = createBrowserRouter([
