@@ -60,6 +60,8 @@ export class SavedReportsService {
     const q = { from: r.from.toISOString(), to: r.to.toISOString() };
     const report: AnyReport =
       kind === 'usage' ? await this.deps.reports.usage.usage({ ...q, groupBy: 'host' }) : kind === 'residency' ? await this.deps.reports.residency.residency(q) : await this.deps.reports.compare.compare({});
+    // A scheduled period with nothing in it (a fresh install, a fleet switched off) is not stored.
+    if (schedule !== 'manual' && report.kind === 'usage' && report.rows.length === 0) return null;
     const title = `${kind} ${schedule === 'manual' ? '' : `${schedule} `}${q.from.slice(0, 10)}${schedule === 'weekly' ? ` – ${q.to.slice(0, 10)}` : ''}`.replace(/\s+/g, ' ');
     const row = { id: randomUUID(), kind, title, schedule, from: q.from, to: q.to, createdAt: this.now().toISOString(), delivery: this.deps.webhookUrl && schedule !== 'manual' ? ('failed' as const) : ('none' as const), body: report };
     // Stored as 'failed' until the post succeeds: a crash mid-post leaves an honest status.
