@@ -309,3 +309,16 @@ CREATE TABLE IF NOT EXISTS control_alert_silences (
   ends_at           timestamptz NOT NULL,
   created_at        timestamptz NOT NULL DEFAULT now()
 );
+
+-- Persisted host logs (issue 14): each flushed chunk of a host × source log is a row, so a
+-- crash's log survives a control restart. Bounded by age and by characters per host × source
+-- (logs/log-store.ts prunes).
+CREATE TABLE IF NOT EXISTS control_logs (
+  id                bigserial PRIMARY KEY,
+  host_id           text NOT NULL,
+  source            text NOT NULL,
+  ts                timestamptz NOT NULL,
+  text              text NOT NULL
+);
+CREATE INDEX IF NOT EXISTS control_logs_host_source_idx ON control_logs (host_id, source, id DESC);
+CREATE INDEX IF NOT EXISTS control_logs_ts_idx ON control_logs (ts);

@@ -45,6 +45,9 @@ export const ConfigSchema = z.object({
   RETENTION_ACTIVITY_DAYS: int(90, 1),
   /** Report rollups (hourly and daily) outlive the raw rows they summarize. */
   RETENTION_ROLLUP_DAYS: int(400, 1),
+  /** Persisted host logs: kept this many days, and at most this much text per host × source. */
+  RETENTION_LOG_DAYS: int(14, 1),
+  LOG_MAX_MB_PER_SOURCE: int(8, 1),
   CAPTURE_MAX_ROW_BYTES: int(256 * 1024, 1024),
   CAPTURE_TOTAL_BUDGET_MB: int(512, 1),
   ACTION_QUEUE_MAX_PER_HOST: int(32, 1),
