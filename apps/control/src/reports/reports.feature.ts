@@ -29,7 +29,9 @@ export function createReportsFeature(ctx: ControlContext, opts: ReportsOptions =
   const db = ctx.dbState.db;
   const now = opts.now ?? (() => new Date());
   const rollupsRepo = new RollupsRepo(db);
+  const usage = new UsageReportService(rollupsRepo, now);
   const rollups = new RollupService({
+    onRebuilt: (from, to) => usage.invalidate(from, to),
     repo: rollupsRepo,
     bus: ctx.bus,
     rawSince: () => new Date(now().getTime() - ctx.config.RETENTION_ACTIVITY_DAYS * 86_400_000),
@@ -38,7 +40,7 @@ export function createReportsFeature(ctx: ControlContext, opts: ReportsOptions =
     now,
   });
   const services = {
-    usage: new UsageReportService(rollupsRepo, now),
+    usage,
     residency: new ResidencyService(new ResidencyRepo(db), () => ctx.fleet.list().map((h) => h.id), now),
     compare: new CompareService(new CompareRepo(db), now),
     rollups,

@@ -16,6 +16,8 @@ export interface RollupServiceDeps {
   keepDays: number;
   log: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
   now?: () => Date;
+  /** Told after each rebuild which buckets changed (the report cache drops them). */
+  onRebuilt?(from: Date, to: Date): void;
 }
 
 /**
@@ -76,9 +78,13 @@ export class RollupService {
           i++;
         }
         written += await this.deps.repo.rebuildHours(new Date(start), new Date(end));
+        this.deps.onRebuilt?.(new Date(start), new Date(end));
         for (let h = start; h < end; h += HOUR) days.add(floorTo(h, DAY));
       }
-      for (const d of [...days].sort((a, b) => a - b)) written += await this.deps.repo.rebuildDays(new Date(d), new Date(d + DAY));
+      for (const d of [...days].sort((a, b) => a - b)) {
+        written += await this.deps.repo.rebuildDays(new Date(d), new Date(d + DAY));
+        this.deps.onRebuilt?.(new Date(d), new Date(d + DAY));
+      }
     } catch (err) {
       // Nothing was half-written (each rebuild is one transaction): mark them again for the next pass.
       for (const h of hours) this.dirty.add(h);
@@ -88,7 +94,10 @@ export class RollupService {
   }
 
   async prune(): Promise<number> {
-    return this.deps.repo.deleteOlderThan(new Date(this.now().getTime() - this.deps.keepDays * DAY));
+    const cutoff = new Date(this.now().getTime() - this.deps.keepDays * DAY);
+    const n = await this.deps.repo.deleteOlderThan(cutoff);
+    if (n > 0) this.deps.onRebuilt?.(new Date(0), cutoff);
+    return n;
   }
 
   start(everyMs = 60_000): void {
