@@ -144,7 +144,8 @@ async function main(): Promise<void> {
   // dashboard's request reads today's hours again and past days from the report cache. Each timed
   // run here follows such a pass (`steady`); `cold` also drops the cache (first view after start).
   const usageSvc = control.reports!.usage;
-  const steadyPass = () => usageSvc.invalidate(new Date(end - 24 * HOUR), new Date(end + HOUR));
+  // What a minute's pass rewrites: the last two hours and their day (today's, unless just past midnight).
+  const steadyPass = () => usageSvc.invalidate(new Date(end - 2 * HOUR), new Date(end + HOUR));
   const coldPass = () => usageSvc.invalidate(new Date(0), new Date(end + HOUR));
   let worst90 = 0;
   for (const [mode, before] of [['steady', steadyPass], ['cold', coldPass]] as const) {

@@ -115,7 +115,7 @@ export function ReportsView() {
           {usage && (
             <span className="muted">
               {' '}
-              · {new Date(usage.from).toLocaleString()} – {new Date(usage.to).toLocaleString()}
+              · {new Date(usage.from).toLocaleString()} — {new Date(usage.to).toLocaleString()}
             </span>
           )}
           <Downloads kind="usage" q={q} />
@@ -193,11 +193,11 @@ export function ReportsView() {
                 <th>host</th>
                 <th>model</th>
                 <th className="num">TTFT p95</th>
-                <th className="num">Δ</th>
+                <th className="num">change</th>
                 <th className="num">TPOT p50</th>
-                <th className="num">Δ</th>
+                <th className="num">change</th>
                 <th className="num">output tok/s</th>
-                <th className="num">Δ</th>
+                <th className="num">change</th>
               </tr>
             </thead>
             <tbody>

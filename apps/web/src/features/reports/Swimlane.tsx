@@ -41,7 +41,7 @@ export function Swimlane({ hosts, from, to }: { hosts: HostResidency[]; from: st
               const b = x(s.to ? Date.parse(s.to) : t1);
               return (
                 <rect key={j} x={a} y={y + 4} width={Math.max(1.5, b - a)} height={laneH - 8} fill={s.state === 'loading' ? '#ffb547' : color} opacity={s.state === 'loading' ? 0.9 : 0.75}>
-                  <title>{`${lane.model} ${s.state} ${new Date(s.from).toLocaleString()} – ${s.to ? new Date(s.to).toLocaleString() : 'now'}`}</title>
+                  <title>{`${lane.model} ${s.state} ${new Date(s.from).toLocaleString()} — ${s.to ? new Date(s.to).toLocaleString() : 'now'}`}</title>
                 </rect>
               );
             })}
