@@ -146,7 +146,7 @@ async function main(): Promise<void> {
   const usageSvc = control.reports!.usage;
   // What a minute's pass rewrites: the last two hours and their day (today's, unless just past midnight).
   const steadyPass = () => usageSvc.invalidate(new Date(end - 2 * HOUR), new Date(end + HOUR));
-  const coldPass = () => usageSvc.invalidate(new Date(0), new Date(end + HOUR));
+  const coldPass = () => usageSvc.clearCache();
   let worst90 = 0;
   for (const [mode, before] of [['steady', steadyPass], ['cold', coldPass]] as const) {
     for (const [name, url] of queries) {
