@@ -251,3 +251,101 @@ CREATE TABLE IF NOT EXISTS control_api_tokens (
   last_used_at      timestamptz,
   revoked_at        timestamptz
 );
+-- Reports (issue 14). Hourly and daily rollups, rebuilt from raw rows as they are stored: a
+-- report over 90 days reads these, never the raw tables. Buckets are UTC hours / days.
+-- Usage per host × model × consumer (activity metadata.consumer, '' when unattributed);
+-- ttft_hist / gen_hist are sparse log histograms { bin: count } (reports/histogram.ts).
+CREATE TABLE IF NOT EXISTS control_usage_rollups (
+  grain             text NOT NULL CHECK (grain IN ('hour', 'day')),
+  bucket            timestamptz NOT NULL,
+  host_id           text NOT NULL,
+  model             text NOT NULL,
+  consumer          text NOT NULL DEFAULT '',
+  requests          integer NOT NULL,
+  errors            integer NOT NULL,
+  input_tokens      bigint NOT NULL,
+  output_tokens     bigint NOT NULL,
+  cache_tokens      bigint NOT NULL,
+  busy_ms           bigint NOT NULL,
+  ttft_hist         jsonb NOT NULL DEFAULT '{}'::jsonb,
+  gen_hist          jsonb NOT NULL DEFAULT '{}'::jsonb,
+  PRIMARY KEY (grain, bucket, host_id, model, consumer)
+);
+-- Per host × model (model '' = the whole host): loads, failed starts, load time, and GPU-busy
+-- time and energy from perf samples (model rows: the host's figures split by request time).
+CREATE TABLE IF NOT EXISTS control_host_rollups (
+  grain             text NOT NULL CHECK (grain IN ('hour', 'day')),
+  bucket            timestamptz NOT NULL,
+  host_id           text NOT NULL,
+  model             text NOT NULL DEFAULT '',
+  loads             integer NOT NULL DEFAULT 0,
+  failed_starts     integer NOT NULL DEFAULT 0,
+  load_ms           bigint NOT NULL DEFAULT 0,
+  gpu_busy_s        double precision NOT NULL DEFAULT 0,
+  energy_wh         double precision NOT NULL DEFAULT 0,
+  PRIMARY KEY (grain, bucket, host_id, model)
+);
+-- Scheduled and saved reports: the body is the report JSON; exports are rendered from it.
+ALTER TABLE control_reports ADD COLUMN IF NOT EXISTS schedule text NOT NULL DEFAULT 'manual';
+ALTER TABLE control_reports ADD COLUMN IF NOT EXISTS range_from timestamptz;
+ALTER TABLE control_reports ADD COLUMN IF NOT EXISTS range_to timestamptz;
+ALTER TABLE control_reports ADD COLUMN IF NOT EXISTS delivery text NOT NULL DEFAULT 'none';
+-- One report per schedule and period: a second control (or a restart) cannot store it twice.
+CREATE UNIQUE INDEX IF NOT EXISTS control_reports_period_idx ON control_reports (kind, schedule, range_from) WHERE schedule <> 'manual';
+CREATE INDEX IF NOT EXISTS control_reports_created_idx ON control_reports (created_at DESC);
+
+-- Alerts (issue 14): every firing is a row, resolved in place; at most one firing row per
+-- fingerprint (rule + host + subject), so two controls on one database never fire it twice.
+CREATE TABLE IF NOT EXISTS control_alerts (
+  id                text PRIMARY KEY,
+  rule_id           text NOT NULL,
+  kind              text NOT NULL,
+  severity          text NOT NULL,
+  fingerprint       text NOT NULL,
+  host_id           text,
+  subject           text,
+  summary           text NOT NULL,
+  value             double precision,
+  state             text NOT NULL CHECK (state IN ('firing', 'resolved')),
+  silenced          boolean NOT NULL DEFAULT false,
+  started_at        timestamptz NOT NULL,
+  resolved_at       timestamptz
+);
+CREATE UNIQUE INDEX IF NOT EXISTS control_alerts_firing_idx ON control_alerts (fingerprint) WHERE state = 'firing';
+CREATE INDEX IF NOT EXISTS control_alerts_started_idx ON control_alerts (started_at DESC);
+-- One delivery per alert, channel and event (firing / resolved), retried with backoff.
+CREATE TABLE IF NOT EXISTS control_alert_deliveries (
+  alert_id          text NOT NULL REFERENCES control_alerts (id) ON DELETE CASCADE,
+  channel           text NOT NULL,
+  event             text NOT NULL CHECK (event IN ('firing', 'resolved')),
+  status            text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'failed')),
+  attempts          integer NOT NULL DEFAULT 0,
+  last_error        text,
+  next_attempt_at   timestamptz NOT NULL DEFAULT now(),
+  created_at        timestamptz NOT NULL DEFAULT now(),
+  sent_at           timestamptz,
+  PRIMARY KEY (alert_id, channel, event)
+);
+CREATE INDEX IF NOT EXISTS control_alert_deliveries_due_idx ON control_alert_deliveries (next_attempt_at) WHERE status = 'pending';
+CREATE TABLE IF NOT EXISTS control_alert_silences (
+  id                text PRIMARY KEY,
+  rule_id           text,
+  host_id           text,
+  comment           text NOT NULL DEFAULT '',
+  starts_at         timestamptz NOT NULL,
+  ends_at           timestamptz NOT NULL,
+  created_at        timestamptz NOT NULL DEFAULT now()
+);
+
+-- Persisted host logs (issue 14): each flushed chunk of a host × source log is a row, so a
+-- crash's log survives a control restart. Bounded by age and by characters per host × source
+-- (logs/log-store.ts prunes).
+CREATE TABLE IF NOT EXISTS control_logs (
+  id                bigserial PRIMARY KEY,
+  host_id           text NOT NULL,
+  source            text NOT NULL,
+  ts                timestamptz NOT NULL,
+  text              text NOT NULL
+);
+CREATE INDEX IF NOT EXISTS control_logs_host_source_idx ON control_logs (host_id, source, id DESC);
+CREATE INDEX IF NOT EXISTS control_logs_ts_idx ON control_logs (ts);

@@ -11,6 +11,7 @@ const benches: Record<string, string> = {
   sim: 'packages/sim/bench/sim.bench.ts',
   ingest: 'apps/control/bench/ingest.bench.ts',
   hub: 'apps/control/bench/hub.bench.ts',
+  reports: 'apps/control/bench/reports.bench.ts',
   'sim-memory': 'packages/sim/bench/memory.bench.ts',
   harness: 'apps/control/bench/harness.bench.ts',
 };

@@ -58,6 +58,11 @@ export const ConfigSchema = z.object({
       }
     })
     .pipe(LlamaProvidersSchema),
+  /** Optional YAML file of alert rules and notification channels (docs/alerts.md); default: the shipped rules. */
+  ALERTS_FILE: z.string().optional(),
+  ALERTS_EVAL_EVERY_MS: int(5_000, 100),
+  /** Optional: each scheduled (daily / weekly) report is POSTed here as JSON. */
+  REPORTS_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** Optional YAML/JSON file describing hosts with SSH settings and script actions. */
   HOSTS_FILE: z.string().optional(),
   DEMO_FLEET: bool.default('auto'),
@@ -67,6 +72,11 @@ export const ConfigSchema = z.object({
   RETENTION_PERF_RAW_HOURS: int(48, 1),
   RETENTION_PERF_ROLLUP_DAYS: int(90, 1),
   RETENTION_ACTIVITY_DAYS: int(90, 1),
+  /** Report rollups (hourly and daily) outlive the raw rows they summarize. */
+  RETENTION_ROLLUP_DAYS: int(400, 1),
+  /** Persisted host logs: kept this many days, and at most this much text per host × source. */
+  RETENTION_LOG_DAYS: int(14, 1),
+  LOG_MAX_MB_PER_SOURCE: int(8, 1),
   CAPTURE_MAX_ROW_BYTES: int(256 * 1024, 1024),
   CAPTURE_TOTAL_BUDGET_MB: int(512, 1),
   ACTION_QUEUE_MAX_PER_HOST: int(32, 1),

@@ -26,7 +26,11 @@ import { createBenchFeature } from './bench/bench.feature';
 import { createAccessFeature, type AppAccess } from './access/access.feature';
 import { createMcpFeature } from './mcp/mcp.feature';
 
-export const FEATURE_NAMES = ['access', 'health', 'jobs', 'host-config', 'fleet', 'actions', 'bench', 'mcp'] as const;
+import { createMetricsFeature } from './metrics/metrics.feature';
+import { createAlertsFeature, type AlertsFeature, type AlertsOptions } from './alerts/alerts.feature';
+import { createReportsFeature, type ReportsFeature, type ReportsOptions } from './reports/reports.feature';
+
+export const FEATURE_NAMES = ['access', 'health', 'jobs', 'host-config', 'metrics', 'fleet', 'actions', 'bench', 'reports', 'alerts', 'mcp'] as const;
 export type FeatureName = (typeof FEATURE_NAMES)[number];
 
 export { VERSION };
@@ -38,6 +42,10 @@ export interface Control {
   hub: Hub;
   /** The fleet feature's services, when it runs (tests and benches reach the registry and writer). */
   fleet: FleetServices | undefined;
+  /** The reports feature (rollups, report services), when it runs. */
+  reports: ReportsFeature['services'] | undefined;
+  /** The alerts feature (engine, notifier), when it runs. */
+  alerts: AlertsFeature | undefined;
   /** Waits for the database, then starts every feature (connectors, demo fleet…). */
   start(): Promise<void>;
   close(): Promise<void>;
@@ -52,6 +60,9 @@ export interface CreateControlOptions {
   fleet?: FleetOptions;
   hostConfig?: HostConfigFeatureOptions;
   bench?: { settleMs?: number };
+  metrics?: { processMetrics?: boolean };
+  reports?: ReportsOptions;
+  alerts?: AlertsOptions;
 }
 
 /**
@@ -59,7 +70,10 @@ export interface CreateControlOptions {
  * what the features before it provide. Adding a capability adds its lines here; nothing looks
  * anything up behind the scenes.
  */
-function compose(ctx: ControlContext, opts: CreateControlOptions): { features: Feature[]; fleet: FleetServices | undefined; access: AppAccess | undefined } {
+function compose(
+  ctx: ControlContext,
+  opts: CreateControlOptions,
+): { features: Feature[]; fleet: FleetServices | undefined; access: AppAccess | undefined; reports: ReportsFeature | undefined; alerts: AlertsFeature | undefined } {
   const on = new Set<FeatureName>(opts.features ?? FEATURE_NAMES);
   const features: Feature[] = [];
   // Never silently open: a configured auth mode without the feature that enforces it is a bug.
@@ -69,6 +83,8 @@ function compose(ctx: ControlContext, opts: CreateControlOptions): { features: F
   if (on.has('health')) features.push(healthFeature(ctx));
   if (on.has('jobs')) features.push(jobsFeature(ctx));
   if (on.has('host-config')) features.push(createHostConfigFeature(ctx, opts.hostConfig));
+  // Before the fleet: its counters subscribe to the bus and must see the first stored rows.
+  if (on.has('metrics')) features.push(createMetricsFeature(ctx, opts.metrics));
   const fleet = on.has('fleet') ? createFleetFeature(ctx, opts.fleet) : undefined;
   if (fleet) features.push(fleet);
   if (on.has('actions')) {
@@ -79,8 +95,12 @@ function compose(ctx: ControlContext, opts: CreateControlOptions): { features: F
     if (!fleet || !on.has('actions')) throw new Error('the bench feature needs the fleet and actions features (it warms models as child jobs)');
     features.push(createBenchFeature(ctx, fleet.services, opts.bench));
   }
+  const reports = on.has('reports') ? createReportsFeature(ctx, opts.reports) : undefined;
+  if (reports) features.push(reports);
+  const alerts = on.has('alerts') ? createAlertsFeature(ctx, opts.alerts) : undefined;
+  if (alerts) features.push(alerts);
   if (on.has('mcp')) features.push(createMcpFeature(ctx));
-  return { features, fleet: fleet?.services, access: access?.access };
+  return { features, fleet: fleet?.services, access: access?.access, reports, alerts };
 }
 
 /** Builds the whole control service without listening: used by main.ts and by tests alike. */
@@ -125,7 +145,7 @@ export async function createControl(config: Config, opts: CreateControlOptions =
     hosts: new HostDirectory({ fleet, hostsRepo, providers: config.LLAMA_PROVIDERS, secretsDir: config.SECRETS_DIR }),
     counters,
   };
-  const { features, fleet: fleetServices, access } = compose(ctx, opts);
+  const { features, fleet: fleetServices, access, reports, alerts } = compose(ctx, opts);
   const app = await buildApp({ hub, features, version: VERSION, logger: log, access, trustedHops: config.CONTROL_TRUSTED_HOPS });
   const stopping = new AbortController();
 
@@ -134,6 +154,8 @@ export async function createControl(config: Config, opts: CreateControlOptions =
     ctx,
     hub,
     fleet: fleetServices,
+    reports: reports?.services,
+    alerts,
     async start() {
       await prepareDb(dbState, log, stopping.signal);
       if (stopping.signal.aborted) return;

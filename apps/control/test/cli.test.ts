@@ -79,4 +79,29 @@ describe.each(backends())('boo CLI against a running control on $name', (backend
     expect(u.out).toMatch(/unloaded every model on h2/);
     expect(sims[1]!.models().every((m) => m.state === 'stopped')).toBe(true);
   });
+
+  it('report usage (table and csv), report residency, report compare and alerts', async () => {
+    // switch (first test) stored a load and the fleet stores rows as they come: roll them up now.
+    await until(async () => ((await t.testDb.db.query<{ n: number }>('SELECT count(*)::int AS n FROM control_model_transitions')).rows[0]?.n ?? 0) > 0, 'stored transitions');
+    const rollups = t.control.reports!.rollups;
+    rollups.markRange(new Date(Date.now() - 3_600_000), new Date(Date.now() + 3_600_000));
+    await rollups.runOnce();
+    const table = await boo('report', 'usage', '--range', '24h');
+    expect(table.code, table.err).toBe(EXIT.OK);
+    expect(table.out).toMatch(/HOST\s+REQS\s+ERRS/);
+    expect(table.out).toMatch(/\nh1\s+\d+\s+\d+\s+\d+\s+\d+\s+\S+\s+\S+\s+[1-9]/); // h1 had at least one swap
+    const csv = await boo('report', 'usage', '--range', '7d', '--format', 'csv', '--group', 'model');
+    expect(csv.code).toBe(EXIT.OK);
+    expect(csv.out.split('\n')[0]).toMatch(/^model,requests,errors,/);
+    expect(csv.out).toMatch(/\r?\ntotal,/);
+    const res = await boo('report', 'residency', '--host', 'h1');
+    expect(res.code).toBe(EXIT.OK);
+    expect(res.out).toMatch(/h1\s+\S+\s+alpha\s+queue/);
+    expect((await boo('report', 'compare')).out).toContain('no bench runs');
+    expect((await boo('report', 'planets')).code).toBe(EXIT.USAGE);
+    expect((await boo('report', 'usage', '--range', 'forever')).code).toBe(EXIT.USAGE);
+    const alerts = await boo('alerts');
+    expect(alerts.code).toBe(EXIT.OK);
+    expect(alerts.out).toBe('no alerts firing');
+  });
 });

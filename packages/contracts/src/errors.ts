@@ -25,6 +25,10 @@ export const ERROR_STATUS = {
   HOST_BUSY: 409,
   /** Another bench or eval holds the host's lease (details: the holder). */
   LEASE_HELD: 409,
+  /** A report range that is empty, reversed, or longer than REPORT_MAX_DAYS (details: { from, to }). */
+  BAD_RANGE: 400,
+  /** The alert rules file does not parse or validate (details: the issues, with paths). */
+  ALERTS_FILE_INVALID: 400,
   PAYLOAD_TOO_LARGE: 413,
   BUSY: 429,
   /** Too many failed authentication attempts from one address (Retry-After says when to retry). */

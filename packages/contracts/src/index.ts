@@ -16,3 +16,5 @@ export * from './rest/actions';
 export * from './rest/bench';
 export * from './rest/bench-result';
 export * from './rest/auth';
+export * from './rest/reports';
+export * from './rest/alerts';

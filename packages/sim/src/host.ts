@@ -157,7 +157,11 @@ export async function startSimHost(options: SimHostOptions = {}): Promise<SimHos
       const id = resolveModel(core.cfg, model) ?? model;
       core.faults.failLoads.set(id, count ?? Number.POSITIVE_INFINITY);
     },
+    heatGpus: (celsius) => {
+      core.perf.heat = celsius;
+    },
     clear: () => {
+      core.perf.heat = null;
       core.faults.errorBurst = null;
       core.faults.slowAll = 1;
       core.faults.slow.clear();

@@ -151,6 +151,7 @@ export type FaultKind =
   | 'malformedEvent'
   | 'longLogLine'
   | 'failLoad'
+  | 'heatGpus'
   | 'clear';
 
 export type MalformedKind = 'envelope' | 'inner' | 'unknownType' | 'truncated';
@@ -180,7 +181,9 @@ export interface SimFaults {
   longLogLine(bytes?: number, source?: 'proxy' | 'upstream'): void;
   /** The next `count` loads of `model` fail (default: every load until cleared). */
   failLoad(model: string, count?: number): void;
-  /** Clears error bursts, slow tokens, load failures and unfreezes. */
+  /** Every GPU reports `celsius` from the next perf sample on; null returns to load-driven temperatures. */
+  heatGpus(celsius: number | null): void;
+  /** Clears error bursts, slow tokens, load failures, GPU heat and unfreezes. */
   clear(): void;
 }
 

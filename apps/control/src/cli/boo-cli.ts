@@ -44,6 +44,11 @@ const USAGE = `usage: boo <command> [options]
                                           create an API token (printed once); needs admin
   token list | token revoke <id>          API tokens (never their secrets)
   mcp                                     an MCP server on stdio for agents (docs/mcp.md)
+  report usage [--range 7d] [--group host|model|consumer|day] [--format csv|md|json] [--host h]
+                                          usage over a range, from the rollups
+  report residency [--range 24h] [--host h]   swaps and who triggered them
+  report compare                          last two bench runs per host × model
+  alerts [--all]                          firing alerts (--all: recent history too)
 
 options: --url <control url> (default $BOO_URL or http://127.0.0.1:9500), --json, --no-wait,
          --key <Idempotency-Key> (default: a fresh one per call, so a retry by hand is a new request),
@@ -175,6 +180,41 @@ export async function runCli(argv: string[], env: CliEnv, io: CliIo): Promise<nu
         await serveMcpStdio(client);
         return EXIT.OK;
       }
+      case 'report': {
+        const kind = rest[0] ?? 'usage';
+        if (!['usage', 'residency', 'compare'].includes(kind)) throw new UsageError(`unknown report ${kind} (usage, residency, compare)`);
+        const format = o.format ?? (o.json ? 'json' : undefined);
+        if (format && !['csv', 'md', 'json'].includes(format)) throw new UsageError('--format is csv, md or json');
+        const qs = new URLSearchParams();
+        if (o.range) qs.set('range', o.range);
+        if (o.host) qs.set('host', o.host);
+        if (o.group) qs.set('groupBy', o.group);
+        // Without --format the human table is printed from the JSON; csv and md come as control renders them.
+        if (format && format !== 'json') qs.set('format', format);
+        const r = await client.call('GET', `/api/control/reports/${kind}?${qs}`);
+        if (r.status !== 200) return failure(io, r);
+        if (typeof r.body === 'string') {
+          io.out(r.body.trimEnd());
+          return EXIT.OK;
+        }
+        print(r.body, () => io.out(humanReport(r.body)));
+        return EXIT.OK;
+      }
+      case 'alerts': {
+        const r = await client.call('GET', `/api/control/alerts${o.all ? '?state=all' : ''}`);
+        if (r.status !== 200) return failure(io, r);
+        print(r.body, () =>
+          io.out(
+            r.body.alerts.length === 0
+              ? 'no alerts firing'
+              : table(
+                  ['STATE', 'SEVERITY', 'RULE', 'HOST', 'SINCE', 'SUMMARY'],
+                  r.body.alerts.map((a: any) => [a.state, a.severity, a.rule, a.hostId ?? '-', a.startedAt, a.summary]),
+                ),
+          ),
+        );
+        return EXIT.OK;
+      }
       default:
         throw new UsageError(`unknown command ${cmd}`);
     }
@@ -189,6 +229,22 @@ export async function runCli(argv: string[], env: CliEnv, io: CliIo): Promise<nu
     }
     throw err;
   }
+}
+
+const n1 = (v: unknown) => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(1)) : '-');
+
+/** A report as a terminal table (the JSON has more: --json). */
+function humanReport(b: any): string {
+  if (b.kind === 'usage') {
+    const rows = [...b.rows, b.totals].map((x: any) => [x.key || '(unattributed)', n1(x.requests), n1(x.errors), n1(x.inputTokens), n1(x.outputTokens), fmtMs(x.ttftP95Ms), n1(x.genP50Tps), n1(x.swaps), n1(x.loadS), n1(x.energyWh), n1(x.whPer1kTokens)]);
+    return `${b.from} – ${b.to}\n${table([b.groupBy.toUpperCase(), 'REQS', 'ERRS', 'PROMPT', 'GEN', 'TTFT p95', 'TOK/S p50', 'SWAPS', 'LOAD s', 'Wh', 'Wh/1k'], rows)}`;
+  }
+  if (b.kind === 'residency') {
+    const rows = b.hosts.flatMap((h: any) => h.swaps.map((s: any) => [h.hostId, s.at, s.model, s.trigger, s.jobId ?? '-', s.failed ? 'failed' : fmtMs(s.loadMs)]));
+    return rows.length === 0 ? 'no swaps in the range' : table(['HOST', 'AT', 'MODEL', 'TRIGGER', 'JOB', 'LOAD'], rows);
+  }
+  const rows = b.bench.map((x: any) => [x.hostId, x.model, fmtMs(x.latest.figures.ttftP95Ms), x.deltas.ttftP95Ms === null ? '-' : `${(x.deltas.ttftP95Ms * 100).toFixed(1)} %`, n1(x.latest.figures.outputTps)]);
+  return [rows.length ? table(['HOST', 'MODEL', 'TTFT p95', 'Δ', 'OUT TOK/S'], rows) : '', b.note ?? ''].filter(Boolean).join('\n');
 }
 
 const j_exit = (status: string) => (status === 'failed' || status === 'cancelled' || status === 'interrupted' ? EXIT.FAILED : EXIT.OK);
@@ -220,6 +276,10 @@ function parse(argv: string[]) {
       takeover: { type: 'boolean' },
       wait: { type: 'boolean' },
       csv: { type: 'boolean' },
+      range: { type: 'string' },
+      group: { type: 'string' },
+      format: { type: 'string' },
+      all: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });

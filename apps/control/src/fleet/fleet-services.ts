@@ -6,6 +6,8 @@ import { CapturesService } from '../captures/captures.service';
 import { DEFAULT_TIMINGS, type ConnectorTimings, type CursorStore } from '../connectors';
 import { fingerprint } from '../connectors/kinds/llama-swap-map';
 import { LogsService } from '../logs/logs.service';
+import { LogsRepo } from '../logs/logs.repo';
+import { LogStore } from '../logs/log-store';
 import { ModelsService } from '../models/models.service';
 import { LoadStatsRepo, TransitionsRepo } from '../models/transitions.repo';
 import { PerfRepo } from '../perf/perf.repo';
@@ -19,7 +21,7 @@ export interface FleetOptions {
   timings?: Partial<ConnectorTimings>;
   writer?: { maxQueue?: number; maxBatch?: number; retryBaseMs?: number; retryMaxMs?: number };
   retention?: { rollupEveryMs?: number; pruneEveryMs?: number; disabled?: boolean };
-  logs?: { maxChars?: number; flushEveryMs?: number };
+  logs?: { maxChars?: number; flushEveryMs?: number; persistEveryMs?: number };
 }
 
 /** Everything the live-fleet lanes share, built once per control instance. */
@@ -29,12 +31,14 @@ export interface FleetServices {
   writer: PersistenceWriter;
   ingest: FleetIngest;
   logs: LogsService;
+  /** Persists logs (control_logs) and loads them back at start. */
+  logStore: LogStore;
   activity: ActivityService;
   captures: CapturesService;
   perf: PerfService;
   models: ModelsService;
   retention: RetentionService;
-  repos: { activity: ActivityRepo; perf: PerfRepo; transitions: TransitionsRepo; captures: CapturesRepo };
+  repos: { activity: ActivityRepo; perf: PerfRepo; transitions: TransitionsRepo; captures: CapturesRepo; logs: LogsRepo };
 }
 
 /**
@@ -51,6 +55,7 @@ export function buildFleetServices(ctx: ControlContext, options: FleetOptions = 
     perf: new PerfRepo(db),
     transitions: new TransitionsRepo(db),
     captures: new CapturesRepo(db),
+    logs: new LogsRepo(db),
   };
   const activity = new ActivityService(repos.activity);
   ctx.live.activity(activity);
@@ -103,7 +108,17 @@ export function buildFleetServices(ctx: ControlContext, options: FleetOptions = 
     },
   });
   const reg = registry;
+  const logStore = new LogStore({
+    repo: repos.logs,
+    bus: ctx.bus,
+    retentionDays: cfg.RETENTION_LOG_DAYS,
+    maxCharsPerSource: cfg.LOG_MAX_MB_PER_SOURCE * 1024 * 1024,
+    count,
+    log: ctx.log,
+    ...(options.logs?.persistEveryMs ? { flushEveryMs: options.logs.persistEveryMs } : {}),
+  });
   return {
+    logStore,
     options,
     registry: reg,
     writer,

@@ -30,12 +30,16 @@ export function createFleetFeature(ctx: ControlContext, options: FleetOptions = 
         registerHostRoutes(app, registry, hosts);
         registerActivityRoutes(app, registry, s.activity, s.captures);
         registerPerfRoutes(app, registry, s.perf);
-        registerLogRoutes(app, registry, s.logs, (id) => s.registry.has(id));
+        registerLogRoutes(app, registry, s.logs, (id) => s.registry.has(id), s.repos.logs);
         registerModelRoutes(app, registry, s.models);
       },
       async start() {
         s.writer.start();
         await s.activity.load();
+        // Before the connectors replay their hosts' history: the replay is then deduplicated
+        // against what the previous run stored, instead of being stored twice.
+        await s.logStore.preload(s.logs, 256 * 1024).catch((err: unknown) => ctx.log.warn({ error: (err as Error).message }, 'could not load persisted logs'));
+        s.logStore.start();
         await s.registry.start();
         if (demoFleetEnabled(ctx.config)) {
           // No hosts configured: watch three simulated hosts in this process instead (README).
@@ -52,6 +56,7 @@ export function createFleetFeature(ctx: ControlContext, options: FleetOptions = 
         // Rows the connectors produced before stopping are written, so a restart resumes cleanly.
         await s.writer.stop();
         s.logs.close();
+        await s.logStore.stop();
         ctx.fleet.close();
       },
     };

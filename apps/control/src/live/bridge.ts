@@ -1,4 +1,4 @@
-import type { BenchLiveFrame, Job } from '@boocontrol/contracts';
+import type { Alert, BenchLiveFrame, Job } from '@boocontrol/contracts';
 import type { ActivityService } from '../activity/activity.service';
 import type { EventBus } from '../events/bus';
 import type { FleetState } from '../fleet/fleet-state';
@@ -53,6 +53,12 @@ export class LiveBridge {
       this.hub.publish('fleet', { kind: 'removed', hostId });
       this.hub.publish(`host:${hostId}`, { kind: 'removed', hostId });
     });
+  }
+
+  /** `alerts`: the firing alerts, then each alert as it fires or resolves. */
+  alerts(firing: () => readonly Alert[]): void {
+    this.hub.register('alerts', { snapshot: () => ({ alerts: firing() }) });
+    this.bus.on('alert.changed', (e) => this.hub.publish('alerts', { kind: 'alert', alert: e.alert }));
   }
 
   logs(logs: LogsService): void {

@@ -78,6 +78,12 @@ export class LogsService {
     this.pending.set(topic, pending + fresh);
   }
 
+  /** Text stored by a previous run (log-store.ts), put back before any live text; never published. */
+  seed(hostId: string, source: string, text: string): void {
+    const buf = this.buffer(logTopic(hostId, source));
+    if (buf.length === 0) buf.append(text);
+  }
+
   /** Recent text of one log (REST history). */
   history(hostId: string, source: string, maxChars = this.maxChars): string {
     const topic = logTopic(hostId, source);

@@ -1,6 +1,6 @@
 import { startSimHost, type SimConfig, type SimHost, type SimHostOptions } from '@boocontrol/sim';
 import type { Db } from '../../src/db/db';
-import { createControl, type Control } from '../../src/control';
+import { createControl, type Control, type FeatureName } from '../../src/control';
 import type { FleetOptions, FleetServices } from '../../src/fleet/fleet-services';
 import { silentLogger, testConfig } from './control';
 
@@ -37,13 +37,20 @@ export type Provider = { id: string; label: string; baseUrl: string; kind: 'llam
  * A control instance with only the features under test, on a database that outlives it
  * (`close` does not close the database), so a test can restart control on the same data.
  */
-export async function startFleetControl(db: Db, providers: Provider[], opts: FleetOptions = FAST, env: Record<string, string> = {}): Promise<Control> {
+export async function startFleetControl(
+  db: Db,
+  providers: Provider[],
+  opts: FleetOptions = FAST,
+  env: Record<string, string> = {},
+  features: readonly FeatureName[] = ['health', 'fleet'],
+): Promise<Control> {
   const keepOpen: Db = { backend: db.backend, query: (s, p) => db.query(s, p), exec: (s) => db.exec(s), tx: (fn) => db.tx(fn), close: async () => undefined };
   const control = await createControl(testConfig({ LLAMA_PROVIDERS: JSON.stringify(providers), ...env }), {
     db: keepOpen,
     logger: silentLogger(),
-    features: ['health', 'fleet'],
+    features,
     fleet: opts,
+    metrics: { processMetrics: false },
   });
   await control.start();
   return control;

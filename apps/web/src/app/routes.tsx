@@ -8,10 +8,11 @@ import { ActivityView } from '../features/activity/ActivityView';
 import { LogsView } from '../features/logs/LogsView';
 import { ModelsView } from '../features/models/ModelsView';
 import { BenchmarksView } from '../features/bench/BenchmarksView';
+import { ReportsView } from '../features/reports/ReportsView';
 
 /**
  * Routes of the Control page. Each view is a feature folder; views not built yet show what
- * they will hold (evals and reports come in later issues).
+ * they will hold (evals come in a later issue).
  */
 export const controlRoutes: RouteObject[] = [
   { index: true, element: <Navigate to="fleet" replace /> },
@@ -24,7 +25,7 @@ export const controlRoutes: RouteObject[] = [
   { path: 'models', element: <ModelsView /> },
   { path: 'benchmarks', element: <BenchmarksView /> },
   { path: 'evals', element: <Placeholder title="Evals" note="Quality evals arrive with the eval engine." /> },
-  { path: 'reports', element: <Placeholder title="Reports" note="Reports arrive with the reports capability." /> },
+  { path: 'reports', element: <ReportsView /> },
 ];
 
 export const router = createBrowserRouter([

@@ -43,6 +43,27 @@ const PATHS = {
   ),
   /** A cache hit: a bolt (the prompt came mostly from the KV cache). */
   bolt: <path d="M13 3L5 14h6l-1 7 8-11h-6z" />,
+  /** An alert: a bell. */
+  bell: (
+    <>
+      <path d="M6 16V11a6 6 0 0 1 12 0v5l2 2H4z" />
+      <path d="M10 20a2 2 0 0 0 4 0" />
+    </>
+  ),
+  /** A download (exports). */
+  download: (
+    <>
+      <path d="M12 4v11M7 10l5 5 5-5" />
+      <path d="M5 19h14" />
+    </>
+  ),
+  /** A silence: a bell struck through. */
+  mute: (
+    <>
+      <path d="M6 16V11a6 6 0 0 1 9.5-4.9M18 11v5l2 2H8" />
+      <path d="M4 4l16 16" />
+    </>
+  ),
 } satisfies Record<string, ReactNode>;
 
 export type IconName = keyof typeof PATHS;

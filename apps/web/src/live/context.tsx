@@ -1,7 +1,7 @@
 import { createContext, useCallback, useContext, useEffect, useSyncExternalStore, type ReactNode } from 'react';
 import { ControlStream, type StreamStatus } from './control-stream';
 import type { FleetView, JobsView } from './reducers';
-import type { ActivityRowLive, HostSummary } from '@boocontrol/contracts';
+import type { ActivityRowLive, Alert, HostSummary } from '@boocontrol/contracts';
 import { authRequired, getToken } from '../api/auth-token';
 
 const StreamContext = createContext<ControlStream | null>(null);
@@ -49,3 +49,4 @@ export const useHost = (id: string) => useTopic<HostSummary | null>(`host:${id}`
 export const useJobs = () => useTopic<JobsView>('jobs');
 export const useActivityLive = () => useTopic<ActivityRowLive[]>('activity');
 export const useLogText = (hostId: string, source: string) => useTopic<string>(`logs:${hostId}:${source}`);
+export const useAlerts = () => useTopic<Alert[]>('alerts');

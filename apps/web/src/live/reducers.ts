@@ -1,4 +1,4 @@
-import type { ActivityRowLive, BenchLiveFrame, HostSummary, Job, JobFrame } from '@boocontrol/contracts';
+import type { ActivityRowLive, Alert, BenchLiveFrame, HostSummary, Job, JobFrame } from '@boocontrol/contracts';
 import { topicKind } from '@boocontrol/contracts';
 
 /** How each topic kind turns a snapshot and its deltas into one state value for the views. */
@@ -70,7 +70,17 @@ const bench: TopicReducer<BenchView> = {
   },
 };
 
-const REDUCERS = { fleet, host, jobs, activity, logs, bench } as const;
+/** Firing alerts, oldest first; a resolved alert leaves the list. */
+const alerts: TopicReducer<Alert[]> = {
+  snapshot: (d) => (d as { alerts: Alert[] }).alerts,
+  event(s, d) {
+    const a = (d as { alert: Alert }).alert;
+    const rest = s.filter((x) => x.id !== a.id);
+    return a.state === 'firing' ? [...rest, a] : rest;
+  },
+};
+
+const REDUCERS = { fleet, host, jobs, activity, logs, bench, alerts } as const;
 
 export function reducerFor(topic: string): TopicReducer<unknown> {
   return REDUCERS[topicKind(topic)] as TopicReducer<unknown>;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { HostSummarySchema } from '../fleet';
 import { JobFrameSchema, JobSchema } from '../jobs';
 import { BenchLiveFrameSchema } from '../rest/bench-result';
+import { AlertSchema } from '../rest/alerts';
 
 /**
  * Payload schemas per topic kind: what a `snapshot` and an `event` carry. Both control (before
@@ -58,7 +59,11 @@ export const LogsEventSchema = z.object({ kind: z.literal('append'), text: z.str
 export const BenchSnapshotSchema = z.object({ runs: z.array(BenchLiveFrameSchema) });
 export const BenchEventSchema = z.object({ kind: z.literal('progress'), run: BenchLiveFrameSchema });
 
-export type TopicKind = 'fleet' | 'host' | 'jobs' | 'activity' | 'logs' | 'bench';
+/** Firing alerts; an event carries one alert as it fires or resolves. */
+export const AlertsSnapshotSchema = z.object({ alerts: z.array(AlertSchema) });
+export const AlertsEventSchema = z.object({ kind: z.literal('alert'), alert: AlertSchema });
+
+export type TopicKind = 'fleet' | 'host' | 'jobs' | 'activity' | 'logs' | 'bench' | 'alerts';
 
 export function topicKind(topic: string): TopicKind {
   const head = topic.split(':', 1)[0];
@@ -72,6 +77,7 @@ export const TOPIC_SCHEMAS: Record<TopicKind, { snapshot: z.ZodType; event: z.Zo
   activity: { snapshot: ActivitySnapshotSchema, event: ActivityEventSchema },
   logs: { snapshot: LogsSnapshotSchema, event: LogsEventSchema },
   bench: { snapshot: BenchSnapshotSchema, event: BenchEventSchema },
+  alerts: { snapshot: AlertsSnapshotSchema, event: AlertsEventSchema },
 };
 
 /** Validates a snapshot or event payload for its topic; throws a ZodError when it does not fit. */

@@ -113,6 +113,9 @@ async function applyFault(f: SimFaults, b: Record<string, unknown>): Promise<Rec
       f.failLoad(model, num(b.count));
       return {};
     }
+    case 'heatGpus':
+      f.heatGpus(num(b.celsius) ?? null);
+      return {};
     case 'clear':
       f.clear();
       return {};

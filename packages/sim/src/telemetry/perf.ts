@@ -62,6 +62,8 @@ export class PerfMonitor {
   private rng: Rng;
   private temps: number[];
   private loadAvg = [0.1, 0.1, 0.1];
+  /** Fault: every GPU reports this temperature (a failing fan, a hot room) until cleared. */
+  heat: number | null = null;
   private readonly cap: number;
 
   constructor(private readonly o: PerfOptions) {
@@ -136,7 +138,7 @@ export class PerfMonitor {
       const util = active > 0 ? Math.min(99, Math.round(55 + 12 * active + r.next() * 8)) : vram > 0 ? r.int(0, 2) : 0;
       const target = 30 + util * 0.45 + (vram > 0 ? 3 : 0);
       const prev = this.temps[i] ?? 33;
-      const temp = Math.round(prev + (target - prev) * 0.5);
+      const temp = this.heat ?? Math.round(prev + (target - prev) * 0.5);
       this.temps[i] = temp;
       const used = Math.min(total, Math.round((vram > 0 ? 350 : 5) + vram + (active > 0 ? 64 * active : 0)));
       this.push(this.gpu, {

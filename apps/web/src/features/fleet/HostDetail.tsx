@@ -9,6 +9,7 @@ import { fmtAgo, fmtDateTime, fmtDuration, fmtMb } from './ui/format';
 import { StatusDot } from './ui/StatusDot';
 import { useNow } from './ui/use-now';
 import { Icon } from '../../components/Icon';
+import { HostResidency } from '../reports/HostResidency';
 import './fleet.css';
 
 const RANGES = [
@@ -168,6 +169,7 @@ export function HostDetail() {
           </table>
         </div>
       </div>
+      <HostResidency hostId={host.id} />
       <div className="host-detail-head">
         <h4 className="muted" style={{ margin: 0, letterSpacing: '0.14em', fontSize: 11, textTransform: 'uppercase' }}>
           Telemetry
