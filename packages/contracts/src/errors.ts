@@ -20,6 +20,20 @@ export const ERROR_STATUS = {
   HOST_BUSY: 409,
   /** Another bench or eval holds the host's lease (details: the holder). */
   LEASE_HELD: 409,
+  /** No such eval suite (details: { suite, known }). */
+  EVAL_UNKNOWN_SUITE: 404,
+  /** A suite file that does not parse or validate (details: { file, line, reason }). */
+  EVAL_SUITE_INVALID: 400,
+  /** An import source that is not HumanEval/MBPP-style or prompt/reference JSONL (details: { file, line, reason }). */
+  EVAL_IMPORT_INVALID: 400,
+  /** An eval run request outside the limits (details: the zod issues). */
+  EVAL_INVALID_RUN: 400,
+  /** The judge model is not served by the judge host (details: { host, model, models }). */
+  EVAL_JUDGE_NOT_FOUND: 404,
+  /** The candidate model answered with an error or not at all (details: { item, status }). */
+  EVAL_MODEL_ERROR: 502,
+  /** Code evals refused: bubblewrap is missing or blocked, or its self-test failed (never run unsandboxed). */
+  SANDBOX_UNAVAILABLE: 503,
   PAYLOAD_TOO_LARGE: 413,
   BUSY: 429,
   CANCELLED: 409,
