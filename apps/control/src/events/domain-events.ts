@@ -1,4 +1,4 @@
-import type { BenchLiveFrame, HostSummary, JobFrame } from '@boocontrol/contracts';
+import type { BenchLiveFrame, EvalLiveFrame, HostSummary, JobFrame } from '@boocontrol/contracts';
 import type { StoredActivity } from '../activity/activity.repo';
 import type { TransitionInsert } from '../models/transitions.repo';
 import type { PerfSampleInsert } from '../perf/perf.repo';
@@ -23,7 +23,9 @@ export type DomainEvent =
   /** A host's fleet lease was granted (lease) or released / lost (null). */
   | { type: 'lease.changed'; hostId: string; lease: LeaseRow | null }
   /** A bench run's progress (point i of n, live TTFT and tok/s), for the live view. */
-  | { type: 'bench.progress'; frame: BenchLiveFrame };
+  | { type: 'bench.progress'; frame: BenchLiveFrame }
+  /** An eval run's progress (item i of n, running score), for the live view. */
+  | { type: 'eval.progress'; frame: EvalLiveFrame };
 
 export type DomainEventType = DomainEvent['type'];
 export type EventOf<T extends DomainEventType> = Extract<DomainEvent, { type: T }>;

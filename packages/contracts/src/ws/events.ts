@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { HostSummarySchema } from '../fleet';
 import { JobFrameSchema, JobSchema } from '../jobs';
 import { BenchLiveFrameSchema } from '../rest/bench-result';
+import { EvalLiveFrameSchema } from '../rest/evals';
 
 /**
  * Payload schemas per topic kind: what a `snapshot` and an `event` carry. Both control (before
@@ -58,7 +59,11 @@ export const LogsEventSchema = z.object({ kind: z.literal('append'), text: z.str
 export const BenchSnapshotSchema = z.object({ runs: z.array(BenchLiveFrameSchema) });
 export const BenchEventSchema = z.object({ kind: z.literal('progress'), run: BenchLiveFrameSchema });
 
-export type TopicKind = 'fleet' | 'host' | 'jobs' | 'activity' | 'logs' | 'bench';
+/** Active eval runs (and those that ended in the last minute); one frame per finished item. */
+export const EvalsSnapshotSchema = z.object({ runs: z.array(EvalLiveFrameSchema) });
+export const EvalsEventSchema = z.object({ kind: z.literal('progress'), run: EvalLiveFrameSchema });
+
+export type TopicKind = 'fleet' | 'host' | 'jobs' | 'activity' | 'logs' | 'bench' | 'evals';
 
 export function topicKind(topic: string): TopicKind {
   const head = topic.split(':', 1)[0];
@@ -72,6 +77,7 @@ export const TOPIC_SCHEMAS: Record<TopicKind, { snapshot: z.ZodType; event: z.Zo
   activity: { snapshot: ActivitySnapshotSchema, event: ActivityEventSchema },
   logs: { snapshot: LogsSnapshotSchema, event: LogsEventSchema },
   bench: { snapshot: BenchSnapshotSchema, event: BenchEventSchema },
+  evals: { snapshot: EvalsSnapshotSchema, event: EvalsEventSchema },
 };
 
 /** Validates a snapshot or event payload for its topic; throws a ZodError when it does not fit. */
