@@ -24,8 +24,9 @@ import { createFleetFeature } from './fleet/fleet.feature';
 import type { FleetOptions, FleetServices } from './fleet/fleet-services';
 import { createActionsFeature } from './actions/actions.feature';
 import { createBenchFeature } from './bench/bench.feature';
+import { createEvalFeature, type EvalFeatureOptions } from './evals/eval.feature';
 
-export const FEATURE_NAMES = ['health', 'jobs', 'host-config', 'fleet', 'actions', 'bench'] as const;
+export const FEATURE_NAMES = ['health', 'jobs', 'host-config', 'fleet', 'actions', 'bench', 'evals'] as const;
 export type FeatureName = (typeof FEATURE_NAMES)[number];
 
 export const VERSION: string = (JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8')) as { version: string }).version;
@@ -51,6 +52,7 @@ export interface CreateControlOptions {
   fleet?: FleetOptions;
   hostConfig?: HostConfigFeatureOptions;
   bench?: { settleMs?: number };
+  evals?: EvalFeatureOptions;
 }
 
 /**
@@ -72,7 +74,11 @@ function compose(ctx: ControlContext, opts: CreateControlOptions): { features: F
   }
   if (on.has('bench')) {
     if (!fleet || !on.has('actions')) throw new Error('the bench feature needs the fleet and actions features (it warms models as child jobs)');
-    features.push(createBenchFeature(ctx, fleet.services, opts.bench));
+    const bench = createBenchFeature(ctx, fleet.services, opts.bench);
+    features.push(bench);
+    if (on.has('evals')) features.push(createEvalFeature(ctx, bench.leases, opts.evals));
+  } else if (on.has('evals')) {
+    throw new Error('the evals feature needs the bench feature (the fleet lease)');
   }
   return { features, fleet: fleet?.services };
 }

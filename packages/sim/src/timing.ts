@@ -59,6 +59,8 @@ export interface SimScriptRequest {
   lastUser: string;
   /** all message contents and the prompt, joined by newlines: what rules match against */
   text: string;
+  /** the request body as sent (sampling fields such as `seed` and `temperature` included) */
+  body: Readonly<Record<string, unknown>>;
 }
 
 /** Rules tried in order (the first match wins), or a function; no match → the usual pseudo-words. */

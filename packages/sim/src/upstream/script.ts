@@ -24,7 +24,7 @@ export function scriptRequest(model: string, body: Record<string, unknown>): Sim
   const prompt = typeof body.prompt === 'string' ? body.prompt : typeof body.content === 'string' ? body.content : '';
   const lastUser = [...messages].reverse().find((m) => m.role === 'user')?.content ?? prompt;
   const text = [...messages.map((m) => m.content), prompt].filter((s) => s.length > 0).join('\n');
-  return { model, messages, prompt, lastUser, text };
+  return { model, messages, prompt, lastUser, text, body };
 }
 
 function ruleMatches(rule: SimScriptRule, text: string): boolean {
@@ -57,7 +57,7 @@ export function scriptedReply(script: SimScript, model: string, body: Record<str
  * of code included. One piece is one token, as one word is elsewhere in the simulator.
  */
 export function replyPieces(text: string): string[] {
-  const pieces = text.match(/\s*\S+/g) ?? [];
+  const pieces: string[] = text.match(/\s*\S+/g) ?? [];
   const tail = /\s+$/.exec(text)?.[0];
   if (tail && pieces.length > 0) pieces[pieces.length - 1] += tail;
   else if (tail) pieces.push(tail);
