@@ -5,8 +5,11 @@ import { startSimHost, type SimConfig, type SimHost, type SimScriptRequest } fro
 import { EvalRunDetailSchema, type EvalRunDetail } from '@boocontrol/contracts';
 import { DEFAULT_SUITES_DIR } from '../../src/evals/suites/loader';
 import type { Backend } from './db';
+
+type LightMyRequestResponse = Awaited<ReturnType<import('fastify').FastifyInstance['inject']>>;
 import { startTestControl } from './control';
 import { until } from './sim-events';
+import { FAST } from './fleet';
 
 export type Script = (req: SimScriptRequest) => string | undefined;
 
@@ -29,8 +32,8 @@ export function suitesCopy(extra: Record<string, Record<string, string>> = {}): 
 export interface EvalStack {
   sim: SimHost;
   t: Awaited<ReturnType<typeof startTestControl>>;
-  post(path: string, body: unknown): ReturnType<Awaited<ReturnType<typeof startTestControl>>['control']['app']['inject']>;
-  get(path: string): ReturnType<Awaited<ReturnType<typeof startTestControl>>['control']['app']['inject']>;
+  post(path: string, body: unknown): Promise<LightMyRequestResponse>;
+  get(path: string): Promise<LightMyRequestResponse>;
   /** Waits for a run to leave queued/running and returns it with every item. */
   finished(runId: string, timeoutMs?: number): Promise<EvalRunDetail>;
   close(): Promise<void>;
@@ -40,7 +43,7 @@ export interface EvalStack {
 export async function startEvalStack(backend: Backend, models: SimConfig['models'], opts: { suitesDir?: string; bwrap?: string } = {}): Promise<EvalStack> {
   const sim = await startSimHost({ seed: 3, perfEveryMs: 1000, config: { models } });
   const providers = [{ id: 'h1', label: 'Host 1', baseUrl: sim.url, kind: 'llama-swap' }];
-  const t = await startTestControl(backend, { LLAMA_PROVIDERS: JSON.stringify(providers) }, { evals: { ...(opts.suitesDir ? { suitesDir: opts.suitesDir } : {}), ...(opts.bwrap ? { bwrap: opts.bwrap } : {}) } });
+  const t = await startTestControl(backend, { LLAMA_PROVIDERS: JSON.stringify(providers) }, { fleet: FAST, evals: { ...(opts.suitesDir ? { suitesDir: opts.suitesDir } : {}), ...(opts.bwrap ? { bwrap: opts.bwrap } : {}) } });
   await until(() => (t.control.ctx.fleet.get('h1')?.models.length ?? 0) > 0, 'the fleet to list the models');
   const app = t.control.app;
   const stack: EvalStack = {
@@ -49,16 +52,14 @@ export async function startEvalStack(backend: Backend, models: SimConfig['models
     post: (path, body) => app.inject({ method: 'POST', url: `/api/control/${path}`, payload: body as object }),
     get: (path) => app.inject({ method: 'GET', url: `/api/control/${path}` }),
     async finished(runId, timeoutMs = 90_000) {
-      let last: EvalRunDetail | undefined;
-      await until(
-        async () => {
-          last = EvalRunDetailSchema.parse((await stack.get(`evals/runs/${runId}?limit=500`)).json());
-          return last.status !== 'queued' && last.status !== 'running';
-        },
-        `eval run ${runId} to finish`,
-        timeoutMs,
-      );
-      return last as EvalRunDetail;
+      // a gentle poll: PGlite runs in this process, next to the job it would slow down
+      const end = Date.now() + timeoutMs;
+      for (;;) {
+        const last = EvalRunDetailSchema.parse((await stack.get(`evals/runs/${runId}?limit=500`)).json());
+        if (last.status !== 'queued' && last.status !== 'running') return last;
+        if (Date.now() > end) throw new Error(`timed out waiting for eval run ${runId} (${last.status}, ${last.itemsDone}/${last.itemsTotal})`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
     },
     async close() {
       await t.close();

@@ -1,9 +1,12 @@
 import type { EvalSuiteKind } from '@boocontrol/contracts';
 import { AppError } from '../../lib/errors';
 import { codeGrader } from './code';
+import { utilityGrader } from './utility';
+import { chatGrader } from './chat';
+import { calibrationGrader } from './calibration';
 import type { Grader } from './types';
 
-const GRADERS: Partial<Record<EvalSuiteKind, Grader>> = { code: codeGrader };
+const GRADERS: Partial<Record<EvalSuiteKind, Grader>> = { code: codeGrader, utility: utilityGrader, chat: chatGrader, calibration: calibrationGrader };
 
 export function graderFor(kind: EvalSuiteKind): Grader {
   const g = GRADERS[kind];
