@@ -100,6 +100,8 @@ async function runEvalJob(deps: EvalJobDeps, ctx: ActionContext, runId: string, 
     };
     const all = grader.units(env);
     const units = spec.limit ? all.slice(0, spec.limit) : all;
+    // the real count: a long-context grid drops the lengths the model's context cannot hold
+    await deps.repo.update(runId, { itemsTotal: units.length });
     publish({ phase: 'grading', of: units.length });
     ctx.progress({ stage: 'grading', runId, of: units.length });
     for (const [seq, u] of units.entries()) {

@@ -49,6 +49,7 @@ export interface EvalRunPatch {
   error?: { code: string; message: string } | null;
   startedAt?: Date;
   finishedAt?: Date;
+  itemsTotal?: number;
 }
 
 const DONE = '(SELECT count(*) FROM control_eval_results x WHERE x.run_id = r.id)::int AS items_done';
@@ -78,6 +79,7 @@ export class EvalRepo {
     }
     if (patch.startedAt) add('started_at', patch.startedAt);
     if (patch.finishedAt) add('finished_at', patch.finishedAt);
+    if (patch.itemsTotal !== undefined) add('items_total', patch.itemsTotal);
     if (sets.length === 0) return;
     await this.db.query(`UPDATE control_eval_runs SET ${sets.join(', ')} WHERE id = $1`, params);
   }

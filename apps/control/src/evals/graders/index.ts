@@ -4,9 +4,10 @@ import { codeGrader } from './code';
 import { utilityGrader } from './utility';
 import { chatGrader } from './chat';
 import { calibrationGrader } from './calibration';
+import { niahGrader } from './niah';
 import type { Grader } from './types';
 
-const GRADERS: Partial<Record<EvalSuiteKind, Grader>> = { code: codeGrader, utility: utilityGrader, chat: chatGrader, calibration: calibrationGrader };
+const GRADERS: Partial<Record<EvalSuiteKind, Grader>> = { code: codeGrader, utility: utilityGrader, chat: chatGrader, calibration: calibrationGrader, 'long-context': niahGrader };
 
 export function graderFor(kind: EvalSuiteKind): Grader {
   const g = GRADERS[kind];
