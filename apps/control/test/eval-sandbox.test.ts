@@ -9,7 +9,9 @@ import { Sandbox } from '../src/evals/sandbox/sandbox';
 
 const { tools } = findTools();
 const LIM = { timeoutMs: 3000, memoryMb: 256, maxProcs: 16, maxOutputBytes: 8192, diskMb: 8 };
-const py = (program: string, limits = {}) => runInSandbox(tools as SandboxTools, { language: 'python', program, limits: { ...LIM, ...limits }, uid: 61_990 });
+// a fresh uid per run, as the Sandbox pool does
+let uids = 90_000;
+const py = (program: string, limits = {}) => runInSandbox(tools as SandboxTools, { language: 'python', program, limits: { ...LIM, ...limits }, uid: uids++ });
 
 describe.skipIf(!tools)('sandbox (bubblewrap)', () => {
   let port = 0;
@@ -36,9 +38,9 @@ describe.skipIf(!tools)('sandbox (bubblewrap)', () => {
   });
 
   it('runs a canonical solution in Python and JavaScript; stdin and extra files arrive', async () => {
-    const withFile = await runInSandbox(tools!, { language: 'python', program: 'print(open("data.txt").read() + input())', files: { 'data.txt': 'hello ' }, stdin: 'world\n', limits: LIM, uid: 61_991 });
+    const withFile = await runInSandbox(tools!, { language: 'python', program: 'print(open("data.txt").read() + input())', files: { 'data.txt': 'hello ' }, stdin: 'world\n', limits: LIM, uid: uids++ });
     expect(withFile).toMatchObject({ status: 'ok', stdout: 'hello world\n' });
-    const js = await runInSandbox(tools!, { language: 'javascript', program: HOSTILE.canonicalJs, limits: { ...LIM, memoryMb: 512 }, uid: 61_992 });
+    const js = await runInSandbox(tools!, { language: 'javascript', program: HOSTILE.canonicalJs, limits: { ...LIM, memoryMb: 512 }, uid: uids++ });
     expect(js.status, js.stderr).toBe('ok');
     expect(js.stdout).toBe('PASS\n');
     const fail = await py('assert 1 == 2, "wrong"');
@@ -50,7 +52,7 @@ describe.skipIf(!tools)('sandbox (bubblewrap)', () => {
     const r = await py(HOSTILE.egress(port));
     expect(r.stdout).toContain('blocked');
     expect(connections).toBe(0);
-    const js = await runInSandbox(tools!, { language: 'javascript', program: `require('node:net').connect(${port}, '127.0.0.1').on('connect', () => console.log('CONNECTED')).on('error', (e) => console.log('blocked', e.code));`, limits: { ...LIM, memoryMb: 512 }, uid: 61_993 });
+    const js = await runInSandbox(tools!, { language: 'javascript', program: `require('node:net').connect(${port}, '127.0.0.1').on('connect', () => console.log('CONNECTED')).on('error', (e) => console.log('blocked', e.code));`, limits: { ...LIM, memoryMb: 512 }, uid: uids++ });
     expect(js.stdout).toContain('blocked');
     expect(connections).toBe(0);
   });

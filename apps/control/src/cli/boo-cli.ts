@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { table, fmtMs } from './format';
+import { EVAL_USAGE, evalCli } from './eval-cli';
 
 /**
  * `pnpm boo …`: a thin client of the REST API (the same service functions the UI and agents
@@ -26,6 +27,7 @@ const USAGE = `usage: boo <command> [options]
   actions <host>                          script actions of a host
   run <host> <action> [--timeout s]       run a script action over SSH
   job <id>                                one job with its output
+${EVAL_USAGE}
 
 options: --url <control url> (default $BOO_URL or http://127.0.0.1:9500), --json, --no-wait,
          --key <Idempotency-Key> (default: a fresh one per call, so a retry by hand is a new request)
@@ -182,6 +184,8 @@ export async function runCli(argv: string[], env: { BOO_URL?: string | undefined
         });
         return j_exit(r.body.status);
       }
+      case 'eval':
+        return await evalCli(rest, o, (m, p, b) => call(base, m, p, b, m === 'POST' ? idem : {}), io, (r) => failure(io, r));
       default:
         throw new UsageError(`unknown command ${cmd}`);
     }
@@ -215,6 +219,13 @@ function parse(argv: string[]) {
       json: { type: 'boolean' },
       'no-wait': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
+      suite: { type: 'string' },
+      samples: { type: 'string' },
+      judge: { type: 'string' },
+      limit: { type: 'string' },
+      name: { type: 'string' },
+      format: { type: 'string' },
+      force: { type: 'boolean' },
     },
   });
 }

@@ -98,7 +98,7 @@ function interpreter(tools: SandboxTools, lang: SandboxLanguage, memoryMb: numbe
 }
 
 /** The bwrap argument list (exported for the tests that pin the isolation flags). */
-export function bwrapArgs(tools: SandboxTools, bin: string, argv: string[], files: string[], diskMb: number): string[] {
+export function bwrapArgs(tools: SandboxTools, bin: string, argv: string[], files: string[], diskMb: number, infoFd?: number): string[] {
   const args = [
     '--unshare-all', // user, pid, net, ipc, uts, cgroup namespaces: no network at all
     '--die-with-parent',
@@ -121,6 +121,7 @@ export function bwrapArgs(tools: SandboxTools, bin: string, argv: string[], file
   const real = realpathSync(bin);
   if (!real.startsWith('/usr/')) args.push('--ro-bind', dirname(real), dirname(real));
   files.forEach((name, i) => args.push('--perms', '0644', '--file', String(3 + i), `/work/${name}`));
+  if (infoFd !== undefined) args.push('--info-fd', String(infoFd));
   // the root bwrap builds is a writable tmpfs: make it read-only, leaving /work and /tmp writable
   args.push('--remount-ro', '/', '--chdir', '/work', '--', real, ...argv);
   return args;
@@ -149,14 +150,14 @@ export function runInSandbox(tools: SandboxTools, req: SandboxRequest): Promise<
     '--core=0',
     '--',
     tools.bwrap,
-    ...bwrapArgs(tools, bin, argv, files.map(([n]) => n), lim.diskMb),
+    ...bwrapArgs(tools, bin, argv, files.map(([n]) => n), lim.diskMb, 3 + files.length),
   ];
   const started = performance.now();
   return new Promise((resolve) => {
     // As root, the sandbox runs as an unprivileged uid: NPROC is not enforced for root, and no
     // capability survives into it. detached: its own process group, so the kill reaches all.
     const child = spawn(tools.prlimit, args, {
-      stdio: ['pipe', 'pipe', 'pipe', ...files.map(() => 'pipe' as const)],
+      stdio: ['pipe', 'pipe', 'pipe', ...files.map(() => 'pipe' as const), 'pipe'],
       detached: true,
       env: {},
       ...(uid !== undefined ? { uid, gid: uid } : {}),
@@ -166,10 +167,23 @@ export function runInSandbox(tools: SandboxTools, req: SandboxRequest): Promise<
     let outN = 0;
     let errN = 0;
     let limit: SandboxResult['limit'];
+    // bwrap tells us the host pid of the sandbox's init (--info-fd). Killing that ends the whole
+    // PID namespace while bwrap itself lives to reap it: killing bwrap first would orphan its
+    // child to this machine's PID 1, whose zombies keep counting against the uid's NPROC limit.
+    let sandboxPid: number | undefined;
+    let info = '';
+    const infoPipe = child.stdio[3 + files.length] as NodeJS.ReadableStream | null;
+    infoPipe?.on('data', (d: Buffer) => {
+      info += d.toString('utf8');
+      const m = /"child-pid"\s*:\s*(\d+)/.exec(info);
+      if (m) sandboxPid = Number(m[1]);
+    });
+    infoPipe?.on('error', () => undefined);
     const kill = (why: 'timeout' | 'output') => {
       limit ??= why;
       try {
-        if (child.pid) process.kill(-child.pid, 'SIGKILL');
+        if (sandboxPid) process.kill(sandboxPid, 'SIGKILL');
+        else if (child.pid) process.kill(-child.pid, 'SIGKILL'); // not started yet: nothing to orphan
       } catch {
         child.kill('SIGKILL');
       }

@@ -17,17 +17,20 @@ export class Sandbox {
   private missing: string[];
   private report: SelftestReport | null = null;
   private checking: Promise<SelftestReport> | null = null;
-  private readonly free: number[] = [];
-  private readonly waiters: Array<(slot: number) => void> = [];
+  private running = 0;
+  private readonly waiters: Array<() => void> = [];
+  private nextUid = 0;
+  private readonly uidBase: number;
 
   /** `pool`: sandboxes at once (2 cores here: more only queues CPU and changes verdicts). */
   constructor(readonly pool = 2, opts: { bwrap?: string | undefined } = {}) {
     const found = findTools(opts);
     this.tools = found.tools;
     this.missing = found.missing;
-    // one uid per slot, distinct per process, so NPROC limits one run, not all of them together
-    const base = 61_000 + (process.pid % 500) * 8;
-    for (let i = 0; i < pool; i++) this.free.push(base + i);
+    // A fresh unprivileged uid per run (cycling through 4096 per process): NPROC then limits one
+    // run, not all of them together, and a run never inherits a previous one's processes. (Where
+    // PID 1 reaps orphans lazily, a finished sandbox can leave a zombie charged to its uid.)
+    this.uidBase = 100_000 + (process.pid % 1024) * 4096;
   }
 
   state(): SandboxState {
@@ -59,13 +62,16 @@ export class Sandbox {
   }
 
   private async withSlot<T>(fn: (uid: number) => Promise<T>): Promise<T> {
-    const slot = this.free.pop() ?? (await new Promise<number>((r) => this.waiters.push(r)));
+    // a released slot is handed straight to the next waiter, so `running` never exceeds the pool
+    if (this.running >= this.pool) await new Promise<void>((r) => this.waiters.push(r));
+    else this.running++;
+    const uid = this.uidBase + (this.nextUid++ % 4096);
     try {
-      return await fn(slot);
+      return await fn(uid);
     } finally {
       const next = this.waiters.shift();
-      if (next) next(slot);
-      else this.free.push(slot);
+      if (next) next();
+      else this.running--;
     }
   }
 }
