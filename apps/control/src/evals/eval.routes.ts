@@ -13,7 +13,8 @@ import {
   EvalSandboxStateSchema,
   EvalScoreboardQuerySchema,
   EvalScoreboardSchema,
-  EvalSuiteSummarySchema,
+  EvalSuiteListSchema,
+  EvalRunListSchema,
   IdempotencyHeadersSchema,
 } from '@boocontrol/contracts';
 import { route, type RouteRegistry } from '../http/route';
@@ -36,7 +37,7 @@ export function registerEvalRoutes(app: FastifyInstance, registry: RouteRegistry
     url: '/api/control/evals/suites',
     summary: 'Eval suites on disk: kind, version, item count and content hash',
     tags,
-    response: z.object({ suites: z.array(EvalSuiteSummarySchema) }),
+    response: EvalSuiteListSchema,
     handler: () => ({ suites: suites.summaries() }),
   });
   route(app, registry, {
@@ -58,7 +59,7 @@ export function registerEvalRoutes(app: FastifyInstance, registry: RouteRegistry
     summary: 'Eval runs, newest first (filter by suite, host, model, status)',
     tags,
     query: EvalRunListQuerySchema,
-    response: z.object({ runs: z.array(EvalRunSchema) }),
+    response: EvalRunListSchema,
     handler: async ({ query }) => ({ runs: await svc.list(query) }),
   });
   route(app, registry, {

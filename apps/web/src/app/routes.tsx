@@ -7,6 +7,8 @@ import { HostDetail } from '../features/fleet/HostDetail';
 import { ActivityView } from '../features/activity/ActivityView';
 import { LogsView } from '../features/logs/LogsView';
 import { ModelsView } from '../features/models/ModelsView';
+import { EvalsView } from '../features/evals/EvalsView';
+import { EvalCompareView, EvalRunView } from '../features/evals/EvalRunView';
 
 /**
  * Routes of the Control page. Each view is a feature folder; views not built yet show what
@@ -22,7 +24,9 @@ export const controlRoutes: RouteObject[] = [
   { path: 'logs', element: <LogsView /> },
   { path: 'models', element: <ModelsView /> },
   { path: 'benchmarks', element: <Placeholder title="Benchmarks" note="Speed benchmarks arrive with the bench engine." /> },
-  { path: 'evals', element: <Placeholder title="Evals" note="Quality evals arrive with the eval engine." /> },
+  { path: 'evals', element: <EvalsView /> },
+  { path: 'evals/runs/:runId', element: <EvalRunView /> },
+  { path: 'evals/compare', element: <EvalCompareView /> },
   { path: 'reports', element: <Placeholder title="Reports" note="Reports arrive with the reports capability." /> },
 ];
 

@@ -1,6 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useSyncExternalStore, type ReactNode } from 'react';
 import { ControlStream, type StreamStatus } from './control-stream';
-import type { FleetView, JobsView } from './reducers';
+import type { EvalsView, FleetView, JobsView } from './reducers';
 import type { ActivityRowLive, HostSummary } from '@boocontrol/contracts';
 
 const StreamContext = createContext<ControlStream | null>(null);
@@ -48,3 +48,4 @@ export const useHost = (id: string) => useTopic<HostSummary | null>(`host:${id}`
 export const useJobs = () => useTopic<JobsView>('jobs');
 export const useActivityLive = () => useTopic<ActivityRowLive[]>('activity');
 export const useLogText = (hostId: string, source: string) => useTopic<string>(`logs:${hostId}:${source}`);
+export const useEvalsLive = () => useTopic<EvalsView>('evals');

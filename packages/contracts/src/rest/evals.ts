@@ -214,3 +214,6 @@ export const EvalLiveFrameSchema = z.object({
   at: z.string(),
 });
 export type EvalLiveFrame = z.infer<typeof EvalLiveFrameSchema>;
+
+export const EvalSuiteListSchema = z.object({ suites: z.array(EvalSuiteSummarySchema) });
+export const EvalRunListSchema = z.object({ runs: z.array(EvalRunSchema) });
