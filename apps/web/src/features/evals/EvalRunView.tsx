@@ -8,6 +8,14 @@ import { cancelRun, fetchCompare, fetchRun } from './evals.api';
 import { ciText, lineDiff, pct } from './format';
 import './evals.css';
 
+/** A summary figure as a person reads it: rates as %, times in ms, counts as they are. */
+function figure(key: string, v: number | boolean): string {
+  if (typeof v === 'boolean') return v ? 'yes' : 'no';
+  if (/Ms$/.test(key)) return `${Math.round(v)} ms`;
+  if (/Rate$|^pass@|Consistency$|^agreement$/.test(key)) return pct(v);
+  return Number.isInteger(v) ? String(v) : v.toFixed(3);
+}
+
 function ItemDetail({ item }: { item: EvalItemResult }) {
   const diff = item.reference ? lineDiff(item.reference, item.answer) : null;
   const testOutput = typeof item.detail.testOutput === 'string' ? item.detail.testOutput : item.samples[0]?.output;
@@ -93,7 +101,7 @@ export function EvalRunView() {
             <div className="small muted mono">
               {Object.entries(run.summary.figures)
                 .filter(([, v]) => typeof v === 'number' || typeof v === 'boolean')
-                .map(([k, v]) => `${k} ${typeof v === 'number' && v <= 1 && v >= 0 && !Number.isInteger(v) ? pct(v) : String(v)}`)
+                .map(([k, v]) => `${k} ${figure(k, v as number | boolean)}`)
                 .join(' · ')}
             </div>
           </div>
