@@ -45,7 +45,7 @@ describe('evals in the browser', () => {
     const row = page.locator('[data-testid="score-row"]');
     await expect.poll(() => row.count(), { timeout: 20_000 }).toBe(1);
     expect(await row.first().locator('[data-testid="ci-bar"]').count()).toBe(1);
-    expect(await row.first().getByTestId('ci-text').textContent()).toMatch(/\d+\.\d% – \d+\.\d%/);
+    expect(await row.first().getByTestId('ci-text').textContent()).toMatch(/\d+\.\d% — \d+\.\d%/);
     await screenshot(page, 'evals-scoreboard');
     expect(o.pageErrors).toEqual([]);
   });

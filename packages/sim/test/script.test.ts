@@ -7,6 +7,9 @@ import type { SimConfig, SimScriptRequest } from '../src/index';
 
 afterEach(closeAll);
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are checked field by field
+const json = async (res: Promise<Response>): Promise<any> => (await res).json();
+
 const CODE = 'def add(a, b):\n    return a + b\n';
 const cfg = (extra: Partial<SimConfig['models'][string]> = {}): SimConfig => ({
   models: {
@@ -33,7 +36,7 @@ const streamed = async (res: Response): Promise<{ text: string; usage: any; timi
 describe('scripted answers', () => {
   it('replies verbatim to a matching prompt, non-streamed and streamed, with usage counted in pieces', async () => {
     const h = await host(cfg());
-    const r = await (await chat(h, 'coder', 'Please: Write add in Python')).json();
+    const r = await json(chat(h, 'coder', 'Please: Write add in Python'));
     const want = '```python\n' + CODE + '```';
     expect(r.choices[0].message.content).toBe(want);
     expect(r.choices[0].finish_reason).toBe('stop');
@@ -49,10 +52,10 @@ describe('scripted answers', () => {
     const h = await host(cfg());
     const plain = await startSimHost({ seed: 7, config: { models: { coder: { loadMs: 5, genTps: 5000, promptTps: 50000 } } } });
     try {
-      const j = await (await chat(h, 'coder', 'judge: which is better?')).json();
+      const j = await json(chat(h, 'coder', 'judge: which is better?'));
       expect(j.choices[0].message.content).toBe('Both fine. [[A]]');
-      const a = await (await chat(h, 'coder', 'tell me a story')).json();
-      const b = await (await chat(plain, 'coder', 'tell me a story')).json();
+      const a = await json(chat(h, 'coder', 'tell me a story'));
+      const b = await json(chat(plain, 'coder', 'tell me a story'));
       // identical to a model without a script: the wire behaviour is unchanged
       expect(a.choices[0].message.content).toBe(b.choices[0].message.content);
       expect(a.usage).toEqual(b.usage);
@@ -63,7 +66,7 @@ describe('scripted answers', () => {
 
   it('max_tokens truncates a scripted reply (finish_reason length)', async () => {
     const h = await host(cfg());
-    const r = await (await chat(h, 'coder', 'Write add', { max_tokens: 3 })).json();
+    const r = await json(chat(h, 'coder', 'Write add', { max_tokens: 3 }));
     expect(r.choices[0].message.content).toBe('```python\ndef add(a,');
     expect(r.choices[0].finish_reason).toBe('length');
   });
@@ -84,7 +87,7 @@ describe('scripted answers', () => {
         },
       },
     });
-    const r = await (await chat(h, 'fn', 'give json', {}, {})).json();
+    const r = await json(chat(h, 'fn', 'give json'));
     expect(r.choices[0].message.content).toBe('{"ok": true}');
     expect(seen[0]).toMatchObject({ model: 'fn', lastUser: 'give json', messages: [{ role: 'user', content: 'give json' }] });
     const c = await getJson(`${h.url}/v1/completions`, { method: 'POST', body: JSON.stringify({ model: 'fn', prompt: 'complete: x' }) });
@@ -95,7 +98,7 @@ describe('scripted answers', () => {
     const h = await host({ models: { bad: { loadMs: 5, script: () => { throw new Error('boom'); } } } });
     const res = await chat(h, 'bad', 'x');
     expect(res.status).toBe(500);
-    expect((await res.json()).error.message).toContain('invalid sim script: script function threw: boom');
+    expect((await json(Promise.resolve(res))).error.message).toContain('invalid sim script: script function threw: boom');
     await expect(startSimHost({ config: { models: { m: { script: [{ match: 'x' }] as never } } } })).rejects.toThrow(SimConfigError);
     await expect(startSimHost({ config: { models: { m: { script: [{ regex: '(', reply: 'y' }] } } } })).rejects.toThrow(/bad regex/);
   });

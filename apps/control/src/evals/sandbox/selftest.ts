@@ -41,7 +41,7 @@ export const HOSTILE = {
   hugeOutput: `import sys\nwhile True:\n    sys.stdout.write("x" * 65536)\n`,
   killParent: `import os, signal\nfor pid in [os.getppid(), 1]:\n    try:\n        os.kill(pid, signal.SIGKILL)\n        print("sent", pid)\n    except OSError as e:\n        print("refused", pid, e.errno)\nprint("still here")\n`,
   canonicalPython: `def add(a, b):\n    return a + b\n\nassert add(2, 3) == 5\nprint("PASS")\n`,
-  canonicalJs: `const assert = require('node:assert');\nfunction add(a, b) { return a + b; }\nassert.strictEqual(add(2, 3), 5);\nconsole.log('PASS');\n`,
+  canonicalJs: `const assert = require('node:assert');\nfunction add(a, b) { return a + b; }\nassert.strictEqual(add(2, 3), 5);\nprocess.stdout.write('PASS\\n');\n`,
 };
 
 async function check(name: string, run: () => Promise<SandboxResult>, ok: (r: SandboxResult) => string | null): Promise<SelftestCheck> {

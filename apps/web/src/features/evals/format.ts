@@ -1,7 +1,7 @@
 import type { EvalCi } from '@boocontrol/contracts';
 
 export const pct = (x: number | null | undefined, digits = 1): string => (x === null || x === undefined ? '—' : `${(x * 100).toFixed(digits)}%`);
-export const ciText = (ci: EvalCi): string => `${pct(ci.low)} – ${pct(ci.high)}`;
+export const ciText = (ci: EvalCi): string => `${pct(ci.low)} — ${pct(ci.high)}`;
 
 /** A line diff (LCS) of an answer against its reference: what the drill-down shows. */
 export function lineDiff(a: string, b: string): Array<{ op: 'same' | 'add' | 'del'; text: string }> {
