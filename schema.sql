@@ -215,6 +215,22 @@ CREATE TABLE IF NOT EXISTS control_eval_results (
   detail            jsonb NOT NULL DEFAULT '{}'::jsonb,
   UNIQUE (run_id, item_id)
 );
+-- Evals (issue 12): a run is tied to its suite version and hash, the exact host, model, server
+-- config and sampling (provenance); items are stored as they finish, so nothing done is lost.
+ALTER TABLE control_eval_runs ADD COLUMN IF NOT EXISTS kind text NOT NULL DEFAULT 'code';
+ALTER TABLE control_eval_runs ADD COLUMN IF NOT EXISTS suite_version text;
+ALTER TABLE control_eval_runs ADD COLUMN IF NOT EXISTS suite_hash text;
+ALTER TABLE control_eval_runs ADD COLUMN IF NOT EXISTS provenance jsonb;
+ALTER TABLE control_eval_runs ADD COLUMN IF NOT EXISTS summary jsonb;
+ALTER TABLE control_eval_runs ADD COLUMN IF NOT EXISTS items_total integer NOT NULL DEFAULT 0;
+ALTER TABLE control_eval_runs ADD COLUMN IF NOT EXISTS started_at timestamptz;
+ALTER TABLE control_eval_runs ADD COLUMN IF NOT EXISTS error_code text;
+ALTER TABLE control_eval_runs ADD COLUMN IF NOT EXISTS error_message text;
+CREATE INDEX IF NOT EXISTS control_eval_runs_suite_created_idx ON control_eval_runs (suite, created_at DESC);
+CREATE INDEX IF NOT EXISTS control_eval_runs_model_created_idx ON control_eval_runs (model, created_at DESC);
+CREATE INDEX IF NOT EXISTS control_eval_runs_status_idx ON control_eval_runs (status);
+ALTER TABLE control_eval_results ADD COLUMN IF NOT EXISTS seq integer NOT NULL DEFAULT 0;
+ALTER TABLE control_eval_results ADD COLUMN IF NOT EXISTS created_at timestamptz NOT NULL DEFAULT now();
 CREATE TABLE IF NOT EXISTS control_reports (
   id                text PRIMARY KEY,
   kind              text NOT NULL,

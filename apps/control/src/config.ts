@@ -83,6 +83,12 @@ export const ConfigSchema = z.object({
   /** Live jobs stamp their rows this often; a job unstamped for 3× this belonged to a dead control. */
   JOB_HEARTBEAT_MS: int(2_000, 50),
   /** Config backups kept per SSH host; the wrapper's `prune` verb accepts the same 1..1000. */
+  /** Eval suites (evals/suites in the repo by default; docs/evals.md). */
+  EVAL_SUITES_DIR: z.string().optional(),
+  /** Code-eval sandboxes running at once. */
+  EVAL_SANDBOX_POOL: int(2, 1).pipe(z.number().max(64)),
+  /** `startup`: prove the sandbox when control starts; `lazy`: before the first code eval (tests). */
+  EVAL_SANDBOX_SELFTEST: z.enum(['startup', 'lazy']).default('startup'),
   CONFIG_BACKUPS_KEEP: int(20, BACKUPS_KEEP_MIN).pipe(z.number().max(BACKUPS_KEEP_MAX)),
   /** off (loopback only) | token (Bearer tokens) | proxy (a trusted auth proxy's user header, or tokens). docs/access.md */
   CONTROL_AUTH: AuthModeSchema.default('off'),

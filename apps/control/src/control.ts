@@ -30,7 +30,9 @@ import { createMetricsFeature } from './metrics/metrics.feature';
 import { createAlertsFeature, type AlertsFeature, type AlertsOptions } from './alerts/alerts.feature';
 import { createReportsFeature, type ReportsFeature, type ReportsOptions } from './reports/reports.feature';
 
-export const FEATURE_NAMES = ['access', 'health', 'jobs', 'host-config', 'metrics', 'fleet', 'actions', 'bench', 'reports', 'alerts', 'mcp'] as const;
+import { createEvalFeature, type EvalFeatureOptions } from './evals/eval.feature';
+
+export const FEATURE_NAMES = ['access', 'health', 'jobs', 'host-config', 'metrics', 'fleet', 'actions', 'bench', 'evals', 'reports', 'alerts', 'mcp'] as const;
 export type FeatureName = (typeof FEATURE_NAMES)[number];
 
 export { VERSION };
@@ -63,6 +65,7 @@ export interface CreateControlOptions {
   metrics?: { processMetrics?: boolean };
   reports?: ReportsOptions;
   alerts?: AlertsOptions;
+  evals?: EvalFeatureOptions;
 }
 
 /**
@@ -93,7 +96,11 @@ function compose(
   }
   if (on.has('bench')) {
     if (!fleet || !on.has('actions')) throw new Error('the bench feature needs the fleet and actions features (it warms models as child jobs)');
-    features.push(createBenchFeature(ctx, fleet.services, opts.bench));
+    const bench = createBenchFeature(ctx, fleet.services, opts.bench);
+    features.push(bench);
+    if (on.has('evals')) features.push(createEvalFeature(ctx, bench.leases, opts.evals));
+  } else if (on.has('evals')) {
+    throw new Error('the evals feature needs the bench feature (the fleet lease)');
   }
   const reports = on.has('reports') ? createReportsFeature(ctx, opts.reports) : undefined;
   if (reports) features.push(reports);

@@ -29,6 +29,20 @@ export const ERROR_STATUS = {
   BAD_RANGE: 400,
   /** The alert rules file does not parse or validate (details: the issues, with paths). */
   ALERTS_FILE_INVALID: 400,
+  /** No such eval suite (details: { suite, known }). */
+  EVAL_UNKNOWN_SUITE: 404,
+  /** A suite file that does not parse or validate (details: { file, line, reason }). */
+  EVAL_SUITE_INVALID: 400,
+  /** An import source that is not HumanEval/MBPP-style or prompt/reference JSONL (details: { file, line, reason }). */
+  EVAL_IMPORT_INVALID: 400,
+  /** An eval run request outside the limits (details: the zod issues). */
+  EVAL_INVALID_RUN: 400,
+  /** The judge model is not served by the judge host (details: { host, model, models }). */
+  EVAL_JUDGE_NOT_FOUND: 404,
+  /** The candidate model answered with an error or not at all (details: { item, status }). */
+  EVAL_MODEL_ERROR: 502,
+  /** Code evals refused: bubblewrap is missing or blocked, or its self-test failed (never run unsandboxed). */
+  SANDBOX_UNAVAILABLE: 503,
   PAYLOAD_TOO_LARGE: 413,
   BUSY: 429,
   /** Too many failed authentication attempts from one address (Retry-After says when to retry). */

@@ -18,3 +18,4 @@ export * from './rest/bench-result';
 export * from './rest/auth';
 export * from './rest/reports';
 export * from './rest/alerts';
+export * from './rest/evals';

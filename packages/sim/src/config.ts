@@ -3,8 +3,9 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { NormalizedModel, SimCapabilities, SimConfig, SimGroupConfig, SimProfileConfig } from './types';
-import type { SimSchedule, SimVariance } from './timing';
+import type { SimSchedule, SimScript, SimVariance } from './timing';
 import { ScheduleError, checkStep } from './upstream/plan';
+import { ScriptError, checkScript } from './upstream/script';
 
 export const DEFAULT_GROUP = '(default)';
 
@@ -85,6 +86,8 @@ const modelSchema = z
     llamaServer: z.enum(['legacy', 'current', 'newest']).optional(),
     variance: varianceSchema.optional(),
     schedule: scheduleSchema.optional(),
+    // rules are checked by checkScript (a function only per request)
+    script: z.union([z.custom<(r: unknown) => unknown>((v) => typeof v === 'function', 'a function'), z.array(z.unknown())]).optional(),
   })
   .loose();
 
@@ -199,6 +202,7 @@ export function normalizeConfig(input: SimConfig | string | undefined): Normaliz
       llamaServer: m.llamaServer ?? null,
       variance: (m.variance as SimVariance | undefined) ?? null,
       schedule: checkedSchedule(id, m.schedule),
+      script: checkedScript(id, m.script),
     };
     models.set(id, nm);
     for (const a of nm.aliases) {
@@ -269,6 +273,15 @@ export function findModelInPath(cfg: NormalizedConfig, path: string): { name: st
     }
   }
   return found;
+}
+
+function checkedScript(model: string, s: unknown): SimScript | null {
+  try {
+    return checkScript(model, s);
+  } catch (e) {
+    if (e instanceof ScriptError) throw new SimConfigError(`invalid sim config: ${e.message}`);
+    throw e;
+  }
 }
 
 function checkedSchedule(model: string, s: unknown): SimSchedule | null {

@@ -38,6 +38,34 @@ export interface SimScheduleStep {
 /** The same step for every request, one per request index (cycling), or computed per index. */
 export type SimSchedule = SimScheduleStep | SimScheduleStep[] | ((index: number) => SimScheduleStep);
 
+/** One scripted-answer rule: every condition given must hold on the request's text. */
+export interface SimScriptRule {
+  /** the request's text (all message contents and the prompt, joined by newlines) contains this */
+  match?: string;
+  /** the request's text matches this regular expression (source, with `flags`) */
+  regex?: string;
+  flags?: string;
+  /** the reply, verbatim (whitespace and newlines kept) */
+  reply: string;
+}
+
+/** What a script function sees of a request. */
+export interface SimScriptRequest {
+  model: string;
+  messages: Array<{ role: string; content: string }>;
+  /** `prompt` of /v1/completions (or `content` of /completion), else '' */
+  prompt: string;
+  /** the last user message's content (or the prompt) */
+  lastUser: string;
+  /** all message contents and the prompt, joined by newlines: what rules match against */
+  text: string;
+  /** the request body as sent (sampling fields such as `seed` and `temperature` included) */
+  body: Readonly<Record<string, unknown>>;
+}
+
+/** Rules tried in order (the first match wins), or a function; no match → the usual pseudo-words. */
+export type SimScript = SimScriptRule[] | ((req: SimScriptRequest) => string | null | undefined);
+
 /** What a scheduled request was scheduled to do, for comparing against what a client measured. */
 export interface ScheduledRequest {
   /** 1, 2, … per host in the order requests reached an upstream; also sent as `X-Sim-Schedule-Id` */

@@ -1,9 +1,9 @@
 // Public types of @boocontrol/sim. Names here are a stable API: connectors and tests import them.
 import type { SyntheticRequest } from './synthetic';
-import type { LlamaServerProfile, ScheduledRequest, SimSchedule, SimVariance } from './timing';
+import type { LlamaServerProfile, ScheduledRequest, SimSchedule, SimScript, SimVariance } from './timing';
 
 export type Wire = 'head' | 'v235';
-export type { LlamaServerProfile, ScheduledRequest, SimSchedule, SimScheduleStep, SimVariance } from './timing';
+export type { LlamaServerProfile, ScheduledRequest, SimSchedule, SimScheduleStep, SimScript, SimScriptRequest, SimScriptRule, SimVariance } from './timing';
 
 /** llama-swap `capabilities` (config form) or a plain capability→boolean record. */
 export interface SimCapabilities {
@@ -52,6 +52,8 @@ export interface SimModelConfig {
   variance?: SimVariance;
   /** fixed first-token time and chunk gaps per request; overrides speeds, variance and slowTokens */
   schedule?: SimSchedule;
+  /** scripted answers by prompt match (eval harnesses): the reply text replaces the pseudo-words */
+  script?: SimScript;
   /** accepted and ignored, so real llama-swap configs load */
   cmd?: string;
   proxy?: string;
@@ -242,4 +244,5 @@ export interface NormalizedModel {
   llamaServer: LlamaServerProfile | null;
   variance: SimVariance | null;
   schedule: SimSchedule | null;
+  script: SimScript | null;
 }

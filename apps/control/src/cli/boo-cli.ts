@@ -5,6 +5,7 @@ import { ControlClient, resolveToken, Unreachable, type Reply } from './http';
 import { EXIT, failure, UsageError, type CliIo } from './call';
 import { tokenCommand } from './token-cmd';
 import { benchCommand } from './bench-cmd';
+import { EVAL_USAGE, evalCli } from './eval-cli';
 
 /**
  * `pnpm boo …`: a thin client of the REST API (the same service functions the UI and agents
@@ -49,6 +50,7 @@ const USAGE = `usage: boo <command> [options]
   report residency [--range 24h] [--host h]   swaps and who triggered them
   report compare                          last two bench runs per host × model
   alerts [--all]                          firing alerts (--all: recent history too)
+${EVAL_USAGE}
 
 options: --url <control url> (default $BOO_URL or http://127.0.0.1:9500), --json, --no-wait,
          --key <Idempotency-Key> (default: a fresh one per call, so a retry by hand is a new request),
@@ -215,6 +217,8 @@ export async function runCli(argv: string[], env: CliEnv, io: CliIo): Promise<nu
         );
         return EXIT.OK;
       }
+      case 'eval':
+        return await evalCli(rest, o, (m, p, b) => client.call(m, p, b, m === 'POST' ? idem : {}), io, (r) => failure(io, r));
       default:
         throw new UsageError(`unknown command ${cmd}`);
     }
@@ -281,6 +285,12 @@ function parse(argv: string[]) {
       format: { type: 'string' },
       all: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
+      suite: { type: 'string' },
+      samples: { type: 'string' },
+      judge: { type: 'string' },
+      limit: { type: 'string' },
+      name: { type: 'string' },
+      force: { type: 'boolean' },
     },
   });
 }

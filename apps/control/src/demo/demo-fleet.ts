@@ -1,4 +1,5 @@
-import { createLoadGenerator, demoFleetConfigs, startSimFleet, type LoadGenerator, type SimFleet } from '@boocontrol/sim';
+import { createLoadGenerator, demoFleetConfigs, startSimFleet, type LoadGenerator, type SimConfig, type SimFleet } from '@boocontrol/sim';
+import { demoScript } from '../evals/demo-answers';
 
 export interface DemoHost {
   id: string;
@@ -40,6 +41,12 @@ const TRAFFIC: Record<string, Array<string | { id: string; kind: 'embedding' }>>
  */
 export async function startDemoFleet(opts: { seed?: number; basePort?: number; rate?: number } = {}): Promise<DemoFleet> {
   const specs = demoFleetConfigs();
+  // Eval prompts get scripted answers (right or wrong per model skill), so every shipped suite
+  // gives a meaningful scoreboard on the demo; all other traffic keeps the usual pseudo-words.
+  for (const spec of specs) {
+    const models = (spec.config as SimConfig | undefined)?.models ?? {};
+    for (const [id, m] of Object.entries(models)) if (!m.embedding) m.script = demoScript(id);
+  }
   const fleet: SimFleet = await startSimFleet({ hosts: specs, seed: opts.seed ?? 1, ...(opts.basePort ? { basePort: opts.basePort } : {}) });
   const hosts = fleet.hosts.map((h, i) => {
     const name = specs[i]?.name ?? `sim-${i + 1}`;

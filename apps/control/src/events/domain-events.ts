@@ -1,4 +1,4 @@
-import type { Alert, BenchLiveFrame, HostSummary, JobFrame } from '@boocontrol/contracts';
+import type { Alert, BenchLiveFrame, EvalLiveFrame, HostSummary, JobFrame } from '@boocontrol/contracts';
 import type { StoredActivity } from '../activity/activity.repo';
 import type { TransitionInsert } from '../models/transitions.repo';
 import type { PerfSampleInsert } from '../perf/perf.repo';
@@ -25,7 +25,9 @@ export type DomainEvent =
   /** A bench run's progress (point i of n, live TTFT and tok/s), for the live view. */
   | { type: 'bench.progress'; frame: BenchLiveFrame }
   /** An alert fired or resolved (alerts/engine.ts). */
-  | { type: 'alert.changed'; alert: Alert };
+  | { type: 'alert.changed'; alert: Alert }
+  /** An eval run's progress (item i of n, running score), for the live view. */
+  | { type: 'eval.progress'; frame: EvalLiveFrame };
 
 export type DomainEventType = DomainEvent['type'];
 export type EventOf<T extends DomainEventType> = Extract<DomainEvent, { type: T }>;

@@ -1,4 +1,4 @@
-import type { Alert, BenchLiveFrame, Job } from '@boocontrol/contracts';
+import type { Alert, BenchLiveFrame, EvalLiveFrame, Job } from '@boocontrol/contracts';
 import type { ActivityService } from '../activity/activity.service';
 import type { EventBus } from '../events/bus';
 import type { FleetState } from '../fleet/fleet-state';
@@ -72,5 +72,11 @@ export class LiveBridge {
   bench(active: () => readonly BenchLiveFrame[]): void {
     this.hub.register('bench', { snapshot: () => ({ runs: active() }) });
     this.bus.on('bench.progress', (e) => this.hub.publish('bench', { kind: 'progress', run: e.frame }));
+  }
+
+  /** `evals`: active runs in the snapshot, one frame per finished item. */
+  evals(active: () => readonly EvalLiveFrame[]): void {
+    this.hub.register('evals', { snapshot: () => ({ runs: active() }) });
+    this.bus.on('eval.progress', (e) => this.hub.publish('evals', { kind: 'progress', run: e.frame }));
   }
 }

@@ -9,10 +9,12 @@ import { LogsView } from '../features/logs/LogsView';
 import { ModelsView } from '../features/models/ModelsView';
 import { BenchmarksView } from '../features/bench/BenchmarksView';
 import { ReportsView } from '../features/reports/ReportsView';
+import { EvalsView } from '../features/evals/EvalsView';
+import { EvalCompareView, EvalRunView } from '../features/evals/EvalRunView';
 
 /**
  * Routes of the Control page. Each view is a feature folder; views not built yet show what
- * they will hold (evals come in a later issue).
+ * they will hold (every view is built now).
  */
 export const controlRoutes: RouteObject[] = [
   { index: true, element: <Navigate to="fleet" replace /> },
@@ -24,7 +26,9 @@ export const controlRoutes: RouteObject[] = [
   { path: 'logs', element: <LogsView /> },
   { path: 'models', element: <ModelsView /> },
   { path: 'benchmarks', element: <BenchmarksView /> },
-  { path: 'evals', element: <Placeholder title="Evals" note="Quality evals arrive with the eval engine." /> },
+  { path: 'evals', element: <EvalsView /> },
+  { path: 'evals/runs/:runId', element: <EvalRunView /> },
+  { path: 'evals/compare', element: <EvalCompareView /> },
   { path: 'reports', element: <ReportsView /> },
 ];
 

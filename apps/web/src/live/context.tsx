@@ -1,6 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useSyncExternalStore, type ReactNode } from 'react';
 import { ControlStream, type StreamStatus } from './control-stream';
-import type { FleetView, JobsView } from './reducers';
+import type { EvalsView, FleetView, JobsView } from './reducers';
 import type { ActivityRowLive, Alert, HostSummary } from '@boocontrol/contracts';
 import { authRequired, getToken } from '../api/auth-token';
 
@@ -50,3 +50,4 @@ export const useJobs = () => useTopic<JobsView>('jobs');
 export const useActivityLive = () => useTopic<ActivityRowLive[]>('activity');
 export const useLogText = (hostId: string, source: string) => useTopic<string>(`logs:${hostId}:${source}`);
 export const useAlerts = () => useTopic<Alert[]>('alerts');
+export const useEvalsLive = () => useTopic<EvalsView>('evals');

@@ -1,4 +1,4 @@
-import type { ActivityRowLive, Alert, BenchLiveFrame, HostSummary, Job, JobFrame } from '@boocontrol/contracts';
+import type { ActivityRowLive, Alert, BenchLiveFrame, EvalLiveFrame, HostSummary, Job, JobFrame } from '@boocontrol/contracts';
 import { topicKind } from '@boocontrol/contracts';
 
 /** How each topic kind turns a snapshot and its deltas into one state value for the views. */
@@ -80,7 +80,17 @@ const alerts: TopicReducer<Alert[]> = {
   },
 };
 
-const REDUCERS = { fleet, host, jobs, activity, logs, bench, alerts } as const;
+/** Eval runs by id, the same way: the snapshot's active runs, then one frame per finished item. */
+export type EvalsView = Record<string, EvalLiveFrame>;
+const evals: TopicReducer<EvalsView> = {
+  snapshot: (d) => Object.fromEntries((d as { runs: EvalLiveFrame[] }).runs.map((r) => [r.runId, r])),
+  event: (s, d) => {
+    const run = (d as { run: EvalLiveFrame }).run;
+    return { ...s, [run.runId]: run };
+  },
+};
+
+const REDUCERS = { fleet, host, jobs, activity, logs, bench, alerts, evals } as const;
 
 export function reducerFor(topic: string): TopicReducer<unknown> {
   return REDUCERS[topicKind(topic)] as TopicReducer<unknown>;

@@ -3,6 +3,7 @@ import { HostSummarySchema } from '../fleet';
 import { JobFrameSchema, JobSchema } from '../jobs';
 import { BenchLiveFrameSchema } from '../rest/bench-result';
 import { AlertSchema } from '../rest/alerts';
+import { EvalLiveFrameSchema } from '../rest/evals';
 
 /**
  * Payload schemas per topic kind: what a `snapshot` and an `event` carry. Both control (before
@@ -63,7 +64,11 @@ export const BenchEventSchema = z.object({ kind: z.literal('progress'), run: Ben
 export const AlertsSnapshotSchema = z.object({ alerts: z.array(AlertSchema) });
 export const AlertsEventSchema = z.object({ kind: z.literal('alert'), alert: AlertSchema });
 
-export type TopicKind = 'fleet' | 'host' | 'jobs' | 'activity' | 'logs' | 'bench' | 'alerts';
+/** Active eval runs (and those that ended in the last minute); one frame per finished item. */
+export const EvalsSnapshotSchema = z.object({ runs: z.array(EvalLiveFrameSchema) });
+export const EvalsEventSchema = z.object({ kind: z.literal('progress'), run: EvalLiveFrameSchema });
+
+export type TopicKind = 'fleet' | 'host' | 'jobs' | 'activity' | 'logs' | 'bench' | 'alerts' | 'evals';
 
 export function topicKind(topic: string): TopicKind {
   const head = topic.split(':', 1)[0];
@@ -78,6 +83,7 @@ export const TOPIC_SCHEMAS: Record<TopicKind, { snapshot: z.ZodType; event: z.Zo
   logs: { snapshot: LogsSnapshotSchema, event: LogsEventSchema },
   bench: { snapshot: BenchSnapshotSchema, event: BenchEventSchema },
   alerts: { snapshot: AlertsSnapshotSchema, event: AlertsEventSchema },
+  evals: { snapshot: EvalsSnapshotSchema, event: EvalsEventSchema },
 };
 
 /** Validates a snapshot or event payload for its topic; throws a ZodError when it does not fit. */

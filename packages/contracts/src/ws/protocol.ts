@@ -7,13 +7,13 @@ export const PROTOCOL_VERSION = 1;
 export const MAX_CLIENT_FRAME_BYTES = 16 * 1024;
 
 /**
- * Topics: `fleet`, `jobs`, `activity`, `bench`, `alerts`, `host:<id>`, `logs:<hostId>:<source>`. The grammar is
+ * Topics: `fleet`, `jobs`, `activity`, `bench`, `alerts`, `evals`, `host:<id>`, `logs:<hostId>:<source>`. The grammar is
  * checked here; whether a topic exists is the hub's business (UNKNOWN_TOPIC).
  */
 export const TopicSchema = z
   .string()
   .max(200)
-  .regex(/^(fleet|jobs|activity|bench|alerts|host:[a-z0-9_-]+|logs:[a-z0-9_-]+:[A-Za-z0-9._:/-]+)$/, 'unknown topic grammar');
+  .regex(/^(fleet|jobs|activity|bench|alerts|evals|host:[a-z0-9_-]+|logs:[a-z0-9_-]+:[A-Za-z0-9._:/-]+)$/, 'unknown topic grammar');
 export type Topic = z.infer<typeof TopicSchema>;
 
 /**

@@ -13,6 +13,7 @@ import { bodyHeaders, streamHeaders } from './headers';
 import { ScheduleError, schedulePlan, speedPlan, stepFor } from './plan';
 import type { TokenPlan } from './plan';
 import type { SimScheduleStep } from '../timing';
+import { ScriptError, replyPieces, scriptedReply } from './script';
 
 export type CompletionKind = 'chat' | 'oai' | 'native';
 
@@ -30,6 +31,11 @@ function requestKey(model: string, body: Record<string, unknown>): string {
     rest[k] = body[k];
   }
   return `${model}\u0000${JSON.stringify(rest)}`;
+}
+
+function scriptWords(text: string, limit: number): { words: string[]; natural: number } {
+  const pieces = replyPieces(text);
+  return { words: pieces.slice(0, Math.max(0, limit)), natural: pieces.length };
 }
 
 export function runCompletion(s: UpstreamServer, kind: CompletionKind, req: UpstreamRequest, body: Record<string, unknown>, w: UpstreamWriter): UpstreamExchange {
@@ -70,7 +76,19 @@ export function runCompletion(s: UpstreamServer, kind: CompletionKind, req: Upst
   const rawLimit = kind === 'native' ? body.n_predict : (body.max_completion_tokens ?? body.max_tokens);
   let limit = typeof rawLimit === 'number' && rawLimit >= 0 ? Math.floor(rawLimit) : Number.POSITIVE_INFINITY;
   limit = Math.min(limit, m.contextLength - nPrompt);
-  const { words, natural } = generateWords(env.seed, requestKey(m.id, body), limit, step?.tokens);
+  // A scripted reply replaces the words only: its pieces keep their own whitespace, so the text
+  // is their concatenation; everything else (timing, usage, slots, telemetry) follows as usual.
+  let scripted: string | null = null;
+  if (m.script) {
+    try {
+      scripted = scriptedReply(m.script, m.id, body);
+    } catch (e) {
+      if (e instanceof ScriptError) return reply(500, err(500, 'server_error', `invalid sim script: ${e.message}`));
+      throw e;
+    }
+  }
+  const { words, natural } = scripted !== null ? scriptWords(scripted, limit) : generateWords(env.seed, requestKey(m.id, body), limit, step?.tokens);
+  const sep = scripted !== null ? '' : ' ';
   const finish: 'stop' | 'length' = natural <= limit ? 'stop' : 'length';
 
   let plan: TokenPlan;
@@ -150,7 +168,7 @@ export function runCompletion(s: UpstreamServer, kind: CompletionKind, req: Upst
     handle = pacer.schedule(t0 + plan.doneMs, () => {
       if (done) return;
       done = true;
-      const text = words.join(' ');
+      const text = words.join(sep);
       const out = JSON.stringify(kind === 'chat' ? chatFinal(gen, text) : kind === 'oai' ? completionFinal(gen, text) : nativeFinal(gen, text));
       w.writeHead(200, bodyHeaders(req, out, undefined, extra));
       w.end(out);
@@ -174,7 +192,7 @@ export function runCompletion(s: UpstreamServer, kind: CompletionKind, req: Upst
       if (kind === 'chat') w.write(enc.role);
     }
     if (i < words.length) {
-      const word = i === 0 ? (words[0] ?? '') : ` ${words[i] ?? ''}`;
+      const word = i === 0 ? (words[0] ?? '') : `${sep}${words[i] ?? ''}`;
       w.write(enc.token(word, i + 1), due);
       i++;
       if (i < words.length) {
