@@ -23,9 +23,10 @@ import { createHostConfigFeature, type HostConfigFeatureOptions } from './ssh/ss
 import { createFleetFeature } from './fleet/fleet.feature';
 import type { FleetOptions, FleetServices } from './fleet/fleet-services';
 import { createActionsFeature } from './actions/actions.feature';
-import { createBenchFeature } from './bench/bench.feature';
+import { createBenchFeature, type BenchFeature } from './bench/bench.feature';
+import { createGatewayFeature, type GatewayFeature, type GatewayFeatureOptions } from './gateway/gateway.feature';
 
-export const FEATURE_NAMES = ['health', 'jobs', 'host-config', 'fleet', 'actions', 'bench'] as const;
+export const FEATURE_NAMES = ['health', 'jobs', 'host-config', 'fleet', 'actions', 'bench', 'gateway'] as const;
 export type FeatureName = (typeof FEATURE_NAMES)[number];
 
 export const VERSION: string = (JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8')) as { version: string }).version;
@@ -37,6 +38,8 @@ export interface Control {
   hub: Hub;
   /** The fleet feature's services, when it runs (tests and benches reach the registry and writer). */
   fleet: FleetServices | undefined;
+  /** The gateway feature, when it runs (its URL once started; tests and benches). */
+  gateway: GatewayFeature | undefined;
   /** Waits for the database, then starts every feature (connectors, demo fleet…). */
   start(): Promise<void>;
   close(): Promise<void>;
@@ -51,6 +54,7 @@ export interface CreateControlOptions {
   fleet?: FleetOptions;
   hostConfig?: HostConfigFeatureOptions;
   bench?: { settleMs?: number };
+  gateway?: Omit<GatewayFeatureOptions, 'leases'>;
 }
 
 /**
@@ -58,7 +62,7 @@ export interface CreateControlOptions {
  * what the features before it provide. Adding a capability adds its lines here; nothing looks
  * anything up behind the scenes.
  */
-function compose(ctx: ControlContext, opts: CreateControlOptions): { features: Feature[]; fleet: FleetServices | undefined } {
+function compose(ctx: ControlContext, opts: CreateControlOptions): { features: Feature[]; fleet: FleetServices | undefined; gateway: GatewayFeature | undefined } {
   const on = new Set<FeatureName>(opts.features ?? FEATURE_NAMES);
   const features: Feature[] = [];
   if (on.has('health')) features.push(healthFeature(ctx));
@@ -70,11 +74,16 @@ function compose(ctx: ControlContext, opts: CreateControlOptions): { features: F
     if (!fleet) throw new Error('the actions feature needs the fleet feature');
     features.push(createActionsFeature(ctx, fleet.services));
   }
+  let bench: BenchFeature | undefined;
   if (on.has('bench')) {
     if (!fleet || !on.has('actions')) throw new Error('the bench feature needs the fleet and actions features (it warms models as child jobs)');
-    features.push(createBenchFeature(ctx, fleet.services, opts.bench));
+    bench = createBenchFeature(ctx, fleet.services, opts.bench);
+    features.push(bench);
   }
-  return { features, fleet: fleet?.services };
+  // The gateway reads the live fleet from ctx; with the bench feature it honours the fleet lease.
+  const gateway = on.has('gateway') ? createGatewayFeature(ctx, { ...opts.gateway, leases: bench?.leases }) : undefined;
+  if (gateway) features.push(gateway);
+  return { features, fleet: fleet?.services, gateway };
 }
 
 /** Builds the whole control service without listening: used by main.ts and by tests alike. */
@@ -119,7 +128,7 @@ export async function createControl(config: Config, opts: CreateControlOptions =
     hosts: new HostDirectory({ fleet, hostsRepo, providers: config.LLAMA_PROVIDERS, secretsDir: config.SECRETS_DIR }),
     counters,
   };
-  const { features, fleet: fleetServices } = compose(ctx, opts);
+  const { features, fleet: fleetServices, gateway } = compose(ctx, opts);
   const app = await buildApp({ hub, features, version: VERSION, logger: log });
   const stopping = new AbortController();
 
@@ -128,6 +137,7 @@ export async function createControl(config: Config, opts: CreateControlOptions =
     ctx,
     hub,
     fleet: fleetServices,
+    gateway,
     async start() {
       await prepareDb(dbState, log, stopping.signal);
       if (stopping.signal.aborted) return;

@@ -15,3 +15,5 @@ export * from './rest/logs';
 export * from './rest/actions';
 export * from './rest/bench';
 export * from './rest/bench-result';
+export * from './rest/gateway';
+export * from './rest/routing';
