@@ -69,7 +69,11 @@ export function parseRoutingFile(text: string, name = 'routing file'): RoutingFi
   }
   const r = RoutingFileSchema.safeParse(doc.toJS() ?? {});
   if (!r.success) {
-    const issues = r.error.issues.map((i) => ({ path: i.path.map(String).join('.'), line: lineOf(doc, counter, i.path), message: i.message }));
+    const issues = r.error.issues.map((i) => {
+      // An unknown key is reported on its object; point at the key itself.
+      const at = i.code === 'unrecognized_keys' && i.keys[0] ? [...i.path, i.keys[0]] : i.path;
+      return { path: i.path.map(String).join('.'), line: lineOf(doc, counter, at), message: i.message };
+    });
     throw new AppError('ROUTING_INVALID', `${name} is invalid: ${issues.map((i) => `${i.path} (line ${i.line ?? '?'}): ${i.message}`).join('; ')}`, { issues });
   }
   return r.data;
