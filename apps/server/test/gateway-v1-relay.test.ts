@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { buildServerApp } from '../src/app';
+import { backends } from '../../control/test/helpers/db';
+import { chatBody, modelState, post, startGatewayFixture, warm, type GatewayFixture } from '../../control/test/helpers/gateway';
+
+async function reads(res: Response): Promise<Buffer[]> {
+  const out: Buffer[] = [];
+  const reader = res.body!.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return out;
+    out.push(Buffer.from(value));
+  }
+}
+
+describe('the server relays /v1 to the gateway', () => {
+  let f: GatewayFixture;
+  let srv: FastifyInstance;
+  let url: string;
+  beforeAll(async () => {
+    f = await startGatewayFixture(backends()[0]!, { hosts: 1 });
+    srv = await buildServerApp({ controlUrl: f.api, gatewayUrl: f.url });
+    url = await srv.listen({ host: '127.0.0.1', port: 0 });
+    await warm(f.sims[0]!, 'paced');
+    await modelState(f, 'a', 'paced', 'ready');
+  });
+  afterAll(async () => {
+    await srv?.close();
+    await f?.close();
+  });
+
+  it('streams chunk by chunk with the routing headers', async () => {
+    const direct = await reads(await post(f.url, '/v1/chat/completions', chatBody('a/paced', { stream: true, max_tokens: 12 })));
+    const res = await post(url, '/v1/chat/completions', chatBody('a/paced', { stream: true, max_tokens: 12 }));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-boo-host')).toBe('a');
+    expect(res.headers.get('x-boo-overhead-ms')).toBeTruthy();
+    const relayed = await reads(res);
+    expect(relayed.length).toBe(direct.length);
+    // Byte for byte what the host sent (its own capture of the request).
+    const page = (await (await fetch(`${f.sims[0]!.url}/api/metrics/activity?limit=1&sort=id&order=desc&model=paced`)).json()) as { data: Array<{ id: number }> };
+    const cap = (await (await fetch(`${f.sims[0]!.url}/api/captures/${page.data[0]!.id}`)).json()) as { resp_body: string };
+    expect(Buffer.concat(relayed).toString()).toBe(Buffer.from(cap.resp_body, 'base64').toString());
+  });
+
+  it('relays models, errors in OpenAI shape, and 502 when the gateway is down', async () => {
+    const models = (await (await fetch(`${url}/v1/models`)).json()) as { data: Array<{ id: string }> };
+    expect(models.data.map((m) => m.id)).toContain('a/quick');
+    const nf = await post(url, '/v1/chat/completions', chatBody('nope'));
+    expect(nf.status).toBe(404);
+    expect(((await nf.json()) as { error: { code: string } }).error.code).toBe('NO_ROUTE');
+    const dead = await buildServerApp({ controlUrl: f.api, gatewayUrl: 'http://127.0.0.1:9' });
+    const deadUrl = await dead.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const r = await post(deadUrl, '/v1/chat/completions', chatBody('quick'));
+      expect(r.status).toBe(502);
+      expect(((await r.json()) as { error: { code: string; type: string } }).error).toMatchObject({ code: 'CONTROL_UNAVAILABLE', type: 'server_error' });
+    } finally {
+      await dead.close();
+    }
+  });
+});
