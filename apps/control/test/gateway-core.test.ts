@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from './helpers/db';
-import { chatBody, modelState, post, startGatewayFixture, warm, type GatewayFixture } from './helpers/gateway';
+import { captureAfter, chatBody, lastActivityId, modelState, post, startGatewayFixture, warm, type GatewayFixture } from './helpers/gateway';
 import { FAST, waitFor } from './helpers/fleet';
 
 /** Reads a streamed response as the list of chunks the socket delivered. */
@@ -14,13 +14,6 @@ async function chunks(res: Response): Promise<Buffer[]> {
   }
 }
 
-/** The host's own capture of an activity row: the bytes it sent. */
-async function capturedBody(sim: { url: string }, model: string): Promise<string> {
-  const page = (await (await fetch(`${sim.url}/api/metrics/activity?limit=1&sort=id&order=desc&model=${model}`)).json()) as { data: Array<{ id: number }> };
-  const cap = (await (await fetch(`${sim.url}/api/captures/${page.data[0]!.id}`)).json()) as { resp_body: string };
-  return Buffer.from(cap.resp_body, 'base64').toString('utf8');
-}
-
 describe('gateway core: resolution, passthrough, headers, failover', () => {
   let f: GatewayFixture;
   beforeAll(async () => {
@@ -31,8 +24,9 @@ describe('gateway core: resolution, passthrough, headers, failover', () => {
   it('streams the host bytes unchanged, chunk for chunk, with the routing headers', async () => {
     await warm(f.sims[0]!, 'paced');
     await modelState(f, 'a', 'paced', 'ready');
-    const direct = await chunks(await post(f.sims[0]!.url, '/v1/chat/completions', chatBody('paced', { stream: true, max_tokens: 12 })));
-    const res = await post(f.url, '/v1/chat/completions', chatBody('a/paced', { stream: true, max_tokens: 12 }));
+    const direct = await chunks(await post(f.sims[0]!.url, '/v1/chat/completions', chatBody('paced', { stream: true, max_tokens: 10 })));
+    const before = await lastActivityId(f.sims[0]!);
+    const res = await post(f.url, '/v1/chat/completions', chatBody('a/paced', { stream: true, max_tokens: 10 }));
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     expect(res.headers.get('x-boo-host')).toBe('a');
@@ -42,23 +36,24 @@ describe('gateway core: resolution, passthrough, headers, failover', () => {
     const through = await chunks(res);
     const text = Buffer.concat(through).toString('utf8');
     // The exact bytes the host sent (its own capture of this request).
-    expect(text).toBe(await capturedBody(f.sims[0]!, 'paced'));
-    // Not re-chunked: the tokens are 25 ms apart, so each arrives in its own read, as direct.
+    expect(text).toBe((await captureAfter(f.sims[0]!, 'paced', before)).resp);
+    // Not re-chunked: the tokens are 60 ms apart, so each arrives in its own read, as direct,
+    // and every read ends on an SSE event boundary.
     expect(through.length).toBe(direct.length);
-    expect(through.length).toBeGreaterThanOrEqual(12);
+    expect(through.length).toBeGreaterThanOrEqual(10);
+    expect(through.every((c) => c.toString().endsWith('\n\n'))).toBe(true);
     // The body names the model actually used.
     expect(text).toContain('"model":"paced"');
   });
 
   it('rewrites only the model in the request body', async () => {
     const raw = '{ "messages" : [{"role":"user","content":"caf\\u00e9 \u00fcber"}],\n  "model":"a/quick", "max_tokens": 3.0 }';
+    const before = await lastActivityId(f.sims[0]!);
     const res = await post(f.url, '/v1/chat/completions', raw);
     expect(res.status).toBe(200);
     const body = (await res.json()) as { model: string };
     expect(body.model).toBe('quick');
-    const page = (await (await fetch(`${f.sims[0]!.url}/api/metrics/activity?limit=1&sort=id&order=desc&model=quick`)).json()) as { data: Array<{ id: number }> };
-    const cap = (await (await fetch(`${f.sims[0]!.url}/api/captures/${page.data[0]!.id}`)).json()) as { req_body: string };
-    expect(Buffer.from(cap.req_body, 'base64').toString('utf8')).toBe(raw.replace('"a/quick"', '"quick"'));
+    expect((await captureAfter(f.sims[0]!, 'quick', before)).req).toBe(raw.replace('"a/quick"', '"quick"'));
   });
 
   it('sends a model name to the host where it is loaded and idle', async () => {

@@ -9,7 +9,7 @@ export const GW_CONFIG: SimConfig = {
   models: {
     quick: { name: 'Quick', loadMs: 40, genTps: 2000, promptTps: 20000 },
     other: { name: 'Other', loadMs: 40, genTps: 2000, promptTps: 20000 },
-    paced: { name: 'Paced', loadMs: 20, schedule: { firstTokenMs: 40, gapMs: 25, tokens: 12 } },
+    paced: { name: 'Paced', loadMs: 20, schedule: { firstTokenMs: 40, gapMs: 60, tokens: 10 } },
     'embed-small': { name: 'Embed', loadMs: 20, embedding: true, embeddingDim: 16 },
   },
   groups: { chat: { swap: true, exclusive: false, members: ['quick', 'other', 'paced'] }, emb: { swap: false, exclusive: false, persistent: true, members: ['embed-small'] } },
@@ -75,3 +75,22 @@ export async function post(url: string, path: string, body: unknown, headers: Re
 }
 
 export const chatBody = (model: string, extra: Record<string, unknown> = {}) => ({ model, messages: [{ role: 'user', content: 'tell me something' }], max_tokens: 8, ...extra });
+
+/** The newest activity id on a sim host (0 when none). */
+export async function lastActivityId(sim: { url: string }): Promise<number> {
+  const page = (await (await fetch(`${sim.url}/api/metrics/activity?limit=1&sort=id&order=desc`)).json()) as { data: Array<{ id: number }> };
+  return page.data[0]?.id ?? 0;
+}
+
+/**
+ * The host's own capture of the first request after activity id `after`: the bytes it received
+ * and sent. The host stores the row just after the last byte, so this waits for it.
+ */
+export async function captureAfter(sim: { url: string }, model: string, after: number): Promise<{ req: string; resp: string }> {
+  const id = await waitFor('the host activity row', async () => {
+    const page = (await (await fetch(`${sim.url}/api/metrics/activity?limit=1&sort=id&order=asc&model=${model}&min_id=${after + 1}`)).json()) as { data: Array<{ id: number }> };
+    return page.data[0]?.id;
+  });
+  const cap = (await (await fetch(`${sim.url}/api/captures/${id}`)).json()) as { req_body: string; resp_body: string };
+  return { req: Buffer.from(cap.req_body, 'base64').toString('utf8'), resp: Buffer.from(cap.resp_body, 'base64').toString('utf8') };
+}
