@@ -38,7 +38,9 @@ describe('the server relays /v1 to the gateway', () => {
     expect(res.headers.get('x-boo-host')).toBe('a');
     expect(res.headers.get('x-boo-overhead-ms')).toBeTruthy();
     const relayed = await reads(res);
-    expect(relayed.length).toBe(direct.length);
+    // every read ends on an SSE event boundary (a busy machine may merge reads, direct or not)
+    expect(relayed.length).toBeGreaterThanOrEqual(Math.min(5, direct.length));
+    expect(relayed.every((c) => c.toString().endsWith('\n\n'))).toBe(true);
     // Byte for byte what the host sent (its own capture of the request).
     expect(Buffer.concat(relayed).toString()).toBe((await captureAfter(f.sims[0]!, 'paced', before)).resp);
   });
