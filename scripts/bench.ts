@@ -12,6 +12,7 @@ const benches: Record<string, string> = {
   ingest: 'apps/control/bench/ingest.bench.ts',
   hub: 'apps/control/bench/hub.bench.ts',
   'sim-memory': 'packages/sim/bench/memory.bench.ts',
+  gateway: 'apps/control/bench/gateway.bench.ts',
 };
 
 // Leading bare words name benchmarks; everything from the first flag on is passed to each one

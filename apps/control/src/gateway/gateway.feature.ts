@@ -14,6 +14,7 @@ import { KeysRepo } from './keys.repo';
 import { KeyStore } from './keys';
 import { LeaseView } from './lease-view';
 import { fleetInflight, HostTargets, InflightCounter } from './live-inputs';
+import { GatewayMetrics } from './metrics';
 import { GatewayRecorder } from './recorder';
 import { RequestsRepo } from './requests.repo';
 import { Upstreams } from './upstream';
@@ -94,6 +95,7 @@ export function createGatewayFeature(ctx: ControlContext, o: GatewayFeatureOptio
     inflight,
     record: (r) => recorder.record(r),
     counters: ctx.counters,
+    metrics: new GatewayMetrics(),
     leaseWaitMs: cfg.GATEWAY_LEASE_WAIT_MS,
     maxBodyBytes: cfg.GATEWAY_MAX_BODY_MB * 1024 * 1024,
     onError: (err) => ctx.log.error({ err }, 'gateway request failed'),
@@ -106,6 +108,10 @@ export function createGatewayFeature(ctx: ControlContext, o: GatewayFeatureOptio
     }),
   ];
   let url: string | null = null;
+  let pruner: NodeJS.Timeout | undefined;
+  // Request records live as long as activity rows (RETENTION_ACTIVITY_DAYS).
+  const prune = () =>
+    requests.deleteOlderThan(new Date(Date.now() - cfg.RETENTION_ACTIVITY_DAYS * 86_400_000)).catch((err: unknown) => ctx.log.warn({ err }, 'gateway request pruning failed'));
   return {
     name: 'gateway',
     router,
@@ -121,11 +127,14 @@ export function createGatewayFeature(ctx: ControlContext, o: GatewayFeatureOptio
       if (cfg.ROUTING_FILE) book.setFile(await loadRoutingFile(cfg.ROUTING_FILE));
       await Promise.all([keys.start(), leases.start(), signals.start()]);
       recorder.start();
+      pruner = setInterval(() => void prune(), 3_600_000);
+      pruner.unref();
       url = await server.listen(cfg.GATEWAY_HOST, cfg.GATEWAY_PORT);
       ctx.log.info({ url, keysRequired: keys.required, policies: book.names() }, 'gateway listening');
     },
     async stop() {
       for (const off of offs) off();
+      clearInterval(pruner);
       await server.close();
       await recorder.stop();
       keys.stop();

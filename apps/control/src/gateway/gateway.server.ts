@@ -10,6 +10,7 @@ import type { HostHealth } from './host-health';
 import { presentedKey, type KeyStore } from './keys';
 import type { LeaseView } from './lease-view';
 import type { HostTargets, InflightCounter } from './live-inputs';
+import type { GatewayMetrics } from './metrics';
 import { listModels } from './models-list';
 import { sendError } from './openai-errors';
 import type { GatewayRecord } from './requests.repo';
@@ -27,6 +28,7 @@ export interface GatewayDeps {
   inflight: InflightCounter;
   record: (r: GatewayRecord) => void;
   counters: Counters;
+  metrics: GatewayMetrics;
   leaseWaitMs: number;
   maxBodyBytes: number;
   onError: (err: unknown) => void;
@@ -105,13 +107,17 @@ export class GatewayServer {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
       return;
     }
+    if (req.method === 'GET' && path === '/metrics') {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(this.d.metrics.text(this.d.counters.toJSON(), this.d.inflight.total));
+      return;
+    }
     const known = PROXIED.has(path) || path === '/v1/models';
     const rec: GatewayRecord = { ts, consumer: 'anonymous', consumerSource: 'anonymous', session: null, path, requestedModel: null, hostId: null, model: null, policy: null, routeReason: '', status: 0, errorCode: null, stream: false, attempts: 0, overheadMs: 0, waitMs: 0, upstreamMs: null, durationMs: 0 };
     const finish = (status: number, code: string | null) => {
       rec.status = status;
       rec.errorCode = code;
       rec.durationMs = ms(performance.now() - t0);
-      this.d.counters.inc(status >= 200 && status < 400 ? 'gateway_requests_ok_total' : 'gateway_requests_error_total');
+      this.d.metrics.request(status, rec.overheadMs, rec.upstreamMs);
       if (known) this.d.record(rec);
     };
     const fail = (err: unknown, headers: Record<string, string> = {}) => {
