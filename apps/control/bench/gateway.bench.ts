@@ -193,7 +193,7 @@ else {
   console.log(`streaming: |gap − 20 ms| direct p50 ${f2(st.gapDeviationMs.direct.p50)} p99 ${f2(st.gapDeviationMs.direct.p99)} | gateway p50 ${f2(st.gapDeviationMs.gateway.p50)} p99 ${f2(st.gapDeviationMs.gateway.p99)} | change p99 ${f2(st.gapChangeP99Ms)} ms; chunks ${st.chunks.direct}/${st.chunks.gateway}`);
   const os = report.openStreams as Record<string, number>;
   console.log(`open streams: ${os.streaming}/${os.streams} streaming through the gateway; control RSS ${os.rssBaseMB} → ${os.rssMB} MB (+${os.rssAddedMB} MB), heap ${os.heapMB} MB`);
-  const dt = report.decision as Record<string, number>;
+  const dt = report.decision as { p50Us: number; p99Us: number };
   console.log(`routing decision (10 hosts × 3 models, auto:fast): p50 ${f2(dt.p50Us)} µs, p99 ${f2(dt.p99Us)} µs`);
 }
 process.exit(0);

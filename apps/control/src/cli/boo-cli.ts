@@ -26,6 +26,10 @@ const USAGE = `usage: boo <command> [options]
   actions <host>                          script actions of a host
   run <host> <action> [--timeout s]       run a script action over SSH
   job <id>                                one job with its output
+  route <model> [--path p]                where a /v1 request for <model> would go, and why (dry run)
+  keys                                    gateway keys (never the keys themselves)
+  key create <consumer> | key revoke <id> create (the key is printed once) or revoke a gateway key
+  usage                                   gateway requests and tokens by consumer (last 24 h)
 
 options: --url <control url> (default $BOO_URL or http://127.0.0.1:9500), --json, --no-wait,
          --key <Idempotency-Key> (default: a fresh one per call, so a retry by hand is a new request)
@@ -182,6 +186,11 @@ export async function runCli(argv: string[], env: { BOO_URL?: string | undefined
         });
         return j_exit(r.body.status);
       }
+      case 'route':
+      case 'keys':
+      case 'key':
+      case 'usage':
+        return await gatewayCommand(cmd, rest, o, { base, io, print, need });
       default:
         throw new UsageError(`unknown command ${cmd}`);
     }
@@ -197,6 +206,49 @@ export async function runCli(argv: string[], env: { BOO_URL?: string | undefined
     throw err;
   }
 }
+
+interface GatewayCtx {
+  base: string;
+  io: CliIo;
+  print: (body: unknown, human: () => void) => void;
+  need: (n: number, what: string) => void;
+}
+
+/** The gateway's commands: routing dry runs, keys, usage by consumer. */
+async function gatewayCommand(cmd: string, rest: string[], o: { path?: string | undefined }, c: GatewayCtx): Promise<number> {
+  const { base, io, print, need } = c;
+  if (cmd === 'route') {
+    need(1, 'a model (name, host/model or auto:<policy>)');
+    const r = await call(base, 'POST', '/api/control/routing/explain', { model: rest[0], ...(o.path ? { path: o.path } : {}), messages: [{ role: 'user', content: 'dry run' }] });
+    if (r.status !== 200) return failure(io, r);
+    print(r.body, () => {
+      const b = r.body;
+      io.out(`${b.requested} → ${b.chosen ? `${b.chosen.hostId}/${b.chosen.model}` : '-'} (${b.outcome}): ${b.reason}`);
+      if (b.candidates.length) io.out(table(['HOST', 'MODEL', 'STATE', 'SCORE', 'WHY NOT'], b.candidates.map((s: any) => [s.hostId, s.model, s.state, s.score === null ? '-' : String(s.score), s.filteredBy ?? (s.inputs.leased ? 'leased' : s.inputs.coolingDown ? 'cooling down' : '')])));
+    });
+    return b_exit(r.body.outcome);
+  }
+  if (cmd === 'keys') {
+    const r = await call(base, 'GET', '/api/control/gateway/keys');
+    if (r.status !== 200) return failure(io, r);
+    print(r.body, () => io.out(table(['ID', 'CONSUMER', 'PREFIX', 'SOURCE', 'CREATED'], r.body.keys.map((k: any) => [k.id, k.consumer, k.prefix, k.source, k.createdAt ?? '-']))));
+    return EXIT.OK;
+  }
+  if (cmd === 'key') {
+    need(2, 'create <consumer> or revoke <id>');
+    const r = rest[0] === 'create' ? await call(base, 'POST', '/api/control/gateway/keys', { consumer: rest[1] }) : rest[0] === 'revoke' ? await call(base, 'DELETE', `/api/control/gateway/keys/${encodeURIComponent(rest[1]!)}`) : undefined;
+    if (!r) throw new UsageError('key takes create <consumer> or revoke <id>');
+    if (r.status !== 200 && r.status !== 201) return failure(io, r);
+    print(r.body, () => io.out(rest[0] === 'create' ? `key for ${r.body.consumer} (shown once): ${r.body.key}` : `revoked ${r.body.revoked}`));
+    return EXIT.OK;
+  }
+  const r = await call(base, 'GET', '/api/control/gateway/usage');
+  if (r.status !== 200) return failure(io, r);
+  print(r.body, () => io.out(table(['CONSUMER', 'HOST', 'MODEL', 'REQUESTS', 'ERRORS', 'IN TOK', 'OUT TOK'], r.body.groups.map((g: any) => [g.consumer, g.hostId ?? '-', g.model ?? '-', String(g.requests), String(g.errors), String(g.inputTokens), String(g.outputTokens)]))));
+  return EXIT.OK;
+}
+
+const b_exit = (outcome: string) => (outcome === 'error' ? EXIT.NOT_FOUND : EXIT.OK);
 
 const j_exit = (status: string) => (status === 'failed' || status === 'cancelled' || status === 'interrupted' ? EXIT.FAILED : EXIT.OK);
 
@@ -214,6 +266,7 @@ function parse(argv: string[]) {
       key: { type: 'string' },
       json: { type: 'boolean' },
       'no-wait': { type: 'boolean' },
+      path: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
