@@ -102,6 +102,7 @@ export function createGatewayFeature(ctx: ControlContext, o: GatewayFeatureOptio
   });
   const offs = [
     ctx.bus.on('activity.stored', (e) => recorder.activityStored(e.rows)),
+    ctx.bus.on('host.changed', (e) => targets.warm(e.host.id)),
     ctx.bus.on('host.removed', (e) => {
       health.forget(e.hostId);
       targets.forget(e.hostId);

@@ -59,6 +59,7 @@ export interface UpstreamTarget {
  */
 export class HostTargets {
   private readonly cache = new Map<string, { t: UpstreamTarget; at: number }>();
+  private readonly loading = new Set<string>();
 
   constructor(
     private readonly directory: HostDirectory,
@@ -88,6 +89,15 @@ export class HostTargets {
     const t = { baseUrl, apiKey: h?.apiKey ?? null };
     this.cache.set(hostId, { t, at: Date.now() });
     return t;
+  }
+
+  /** Loads a host's entry in the background if it has none (a host appeared): its first request then finds it. */
+  warm(hostId: string): void {
+    if (this.cache.has(hostId) || this.loading.has(hostId)) return;
+    this.loading.add(hostId);
+    void this.load(hostId)
+      .catch(() => undefined)
+      .finally(() => this.loading.delete(hostId));
   }
 
   forget(hostId: string): void {
