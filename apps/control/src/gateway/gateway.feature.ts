@@ -46,7 +46,7 @@ export interface GatewayFeature extends Feature {
 export function createGatewayFeature(ctx: ControlContext, o: GatewayFeatureOptions = {}): GatewayFeature {
   const cfg = ctx.config;
   const db = ctx.dbState.db;
-  const book = new PolicyBook(cfg.ROUTING_FILE ?? null);
+  const book = new PolicyBook(cfg.ROUTING_FILE || null);
   const signalsRepo = new SignalsRepo(db);
   const quality = o.quality ?? new StoredQuality(signalsRepo, (m) => book.facts(m).quality);
   const signals = new RoutingSignals({ repo: signalsRepo, loads: new LoadStatsRepo(db), quality, onError: (err) => ctx.log.warn({ err }, 'routing signals refresh failed') }, o.signalsEveryMs);
