@@ -26,7 +26,7 @@ const scratch = pgBase ? await (await import('../test/helpers/db')).scratchPostg
 
 function child(role: string, arg?: string): Promise<{ proc: ChildProcess; url: string; backend?: string }> {
   const env = { ...process.env, ...(scratch ? { BENCH_DATABASE_URL: scratch.url } : {}) };
-  const proc = fork(join(here, 'gateway-child.ts'), [role, ...(arg ? [arg] : [])], { env, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const proc = fork(join(here, 'gateway-child.ts'), [role, ...(arg ? [arg] : [])], { env, execArgv: ['--import', 'tsx', ...(role === 'control' ? (process.env.BENCH_CONTROL_NODE_ARGS?.split(' ').filter(Boolean) ?? []) : [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     proc.once('message', (m: { url: string; backend?: string }) => resolve({ proc, ...m }));
     proc.once('exit', (code) => reject(new Error(`${role} child exited ${code}`)));
@@ -98,6 +98,16 @@ async function streams(arm: Arm, n: number) {
   return { ttft: rs.filter((r) => r.ok).map((r) => r.ttft), gaps: rs.flatMap((r) => r.gaps), failed: rs.filter((r) => !r.ok).length };
 }
 
+/** Waits until control has worked off the backlog of a load phase (its ingest shares the event loop). */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 60; i++) {
+    const t0 = performance.now();
+    await pools.gateway.request({ method: 'GET', path: '/health' }).then((r) => r.body.dump());
+    if (performance.now() - t0 < 5) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 const rss = (): Promise<{ rss: number; heap: number }> =>
   new Promise((resolve) => {
     gw.proc.once('message', (m: { rss: number; heap: number }) => resolve(m));
@@ -134,6 +144,7 @@ try {
     });
   }
   report.nonStreaming = nonStream;
+  await settle();
 
   const s = { direct: { ttft: [] as number[], gaps: [] as number[], failed: 0 }, gateway: { ttft: [] as number[], gaps: [] as number[], failed: 0 } };
   for (const arm of ['direct', 'gateway', 'direct', 'gateway'] as Arm[]) {
@@ -154,6 +165,7 @@ try {
     failed: { direct: s.direct.failed, gateway: s.gateway.failed },
   };
 
+  await settle();
   const n = Number(o.streams);
   const base = await rss();
   let firstBytes = 0;

@@ -113,6 +113,15 @@ export class GatewayRecorder {
       } else left.push(u);
     }
     this.unjoined = left;
+    // Joined rows leave the candidate lists, so later scans only see rows still unclaimed.
+    if (pairs.length > 0) {
+      for (const [k, list] of this.rows) {
+        const keep = list.filter((r) => !this.used.has(r.id));
+        if (keep.length === 0) this.rows.delete(k);
+        else if (keep.length !== list.length) this.rows.set(k, keep);
+      }
+      for (const [, a] of pairs) this.used.delete(a);
+    }
     return pairs;
   }
 
