@@ -10,6 +10,7 @@ import { StatusDot } from './ui/StatusDot';
 import { useNow } from './ui/use-now';
 import { Icon } from '../../components/Icon';
 import './fleet.css';
+import { ConsumerUsage } from '../models/ConsumerUsage';
 
 const RANGES = [
   { key: '15m', label: '15 min', ms: 15 * 60_000, refreshMs: 10_000 },
@@ -193,6 +194,7 @@ export function HostDetail() {
           ))}
         </div>
       )}
+      <ConsumerUsage host={host.id} />
     </div>
   );
 }
