@@ -134,4 +134,27 @@ describe('gateway core: resolution, passthrough, headers, failover', () => {
     const reqs = (await (await fetch(`${f.api}/api/control/gateway/requests?limit=1`)).json()) as { requests: Array<{ attempts: number; status: number; hostId: string }> };
     expect(reqs.requests[0]).toMatchObject({ attempts: 2, status: 200, hostId: 'a' });
   });
+
+  it('never retries after the first byte: a crash mid-stream cuts the stream and is recorded', async () => {
+    await warm(f.sims[0]!, 'paced');
+    await modelState(f, 'a', 'paced', 'ready');
+    const res = await post(f.url, '/v1/chat/completions', chatBody('a/paced', { stream: true, max_tokens: 10 }));
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    await reader.read();
+    f.sims[0]!.faults.crashModel('paced');
+    const rest = await (async () => {
+      try {
+        for (;;) if ((await reader.read()).done) return 'ended';
+      } catch {
+        return 'cut';
+      }
+    })();
+    expect(rest).toBe('cut');
+    const last = await waitFor('the record', async () => {
+      const r = (await (await fetch(`${f.api}/api/control/gateway/requests?limit=1`)).json()) as { requests: Array<{ errorCode: string | null; attempts: number; model: string }> };
+      return r.requests[0]?.model === 'paced' ? r.requests[0] : undefined;
+    });
+    expect(last).toMatchObject({ errorCode: 'UPSTREAM_ERROR', attempts: 1 });
+  });
 });

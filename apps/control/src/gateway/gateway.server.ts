@@ -230,9 +230,10 @@ export class GatewayServer {
       rec.upstreamMs = ms(r.upstreamMs);
       rec.overheadMs = ms(overhead);
       rec.status = r.status;
-      if (r.status >= 500) this.d.health.failed(t.hostId);
+      // A stream cut by the host counts against it; one the client hung up on does not.
+      if (r.status >= 500 || (r.error && !r.clientClosed)) this.d.health.failed(t.hostId);
       else if (r.status < 400 && !r.error) this.d.health.succeeded(t.hostId);
-      if (r.error) rec.errorCode = r.status === 499 ? 'CANCELLED' : 'UPSTREAM_ERROR';
+      if (r.error) rec.errorCode = r.clientClosed ? 'CANCELLED' : 'UPSTREAM_ERROR';
       if (i > 0) this.d.counters.inc('gateway_failovers_total');
       return;
     }

@@ -19,7 +19,7 @@ export interface ForwardRequest {
 
 export type ForwardResult =
   | { kind: 'retry'; reason: string; status: number | null }
-  | { kind: 'sent'; status: number; upstreamMs: number; bytes: number; error: string | null };
+  | { kind: 'sent'; status: number; upstreamMs: number; bytes: number; error: string | null; clientClosed: boolean };
 
 const errText = (err: Error): string => {
   const code = (err as { code?: string }).code ?? (err.cause as { code?: string } | undefined)?.code;
@@ -75,6 +75,7 @@ export class Upstreams {
       let status = 0;
       let upstreamMs = 0;
       let ctl: Dispatcher.DispatchController | undefined;
+      let clientClosed = false;
       const res = f.res;
       const settle = (r: ForwardResult) => {
         if (settled) return;
@@ -83,7 +84,9 @@ export class Upstreams {
         resolve(r);
       };
       const onClientClose = () => {
-        if (!res.writableFinished) ctl?.abort(new Error('client closed the connection'));
+        if (res.writableFinished) return;
+        clientClosed = true;
+        ctl?.abort(new Error('client closed the connection'));
       };
       res.on('close', onClientClose);
       const handler: Dispatcher.DispatchHandler = {
@@ -118,18 +121,18 @@ export class Upstreams {
         onResponseEnd() {
           if (!relaying) return;
           res.end();
-          settle({ kind: 'sent', status, upstreamMs, bytes, error: null });
+          settle({ kind: 'sent', status, upstreamMs, bytes, error: null, clientClosed: false });
         },
         onResponseError(_controller, err) {
           if (settled && !relaying) return;
           if (!relaying) {
-            if (res.destroyed) settle({ kind: 'sent', status: 499, upstreamMs, bytes: 0, error: 'client closed the connection' });
+            if (res.destroyed || clientClosed) settle({ kind: 'sent', status: 499, upstreamMs, bytes: 0, error: 'client closed the connection', clientClosed: true });
             else settle({ kind: 'retry', reason: errText(err), status: null });
             return;
           }
           // After the first byte nothing can be retried: the client sees the stream cut.
           res.destroy(err);
-          settle({ kind: 'sent', status, upstreamMs, bytes, error: res.writableFinished ? null : `upstream failed mid-response: ${err.message}` });
+          settle({ kind: 'sent', status, upstreamMs, bytes, error: clientClosed ? 'client closed the connection' : `upstream failed mid-response: ${errText(err)}`, clientClosed });
         },
       };
       pool.dispatch({ method: 'POST', path: basePath + f.path, headers: f.headers, body: f.body }, handler);
