@@ -25,13 +25,13 @@ interface Unjoined {
 
 /** ≤ this far apart (ms) a row's time and a request's end count as the same request; hosts' clocks drift. */
 const TS_SLACK_MS = 5_000;
+const bucket = (host: string, model: string, path: string, status: number, sec: number) => `${host}\u0000${model}\u0000${path}\u0000${status}\u0000${sec}`;
 
 export class GatewayRecorder {
   private queue: GatewayRecord[] = [];
   private unjoined: Unjoined[] = [];
-  /** recent activity rows by host and model */
-  private rows = new Map<string, StoredActivity[]>();
-  private readonly used = new Set<number>();
+  /** recent activity rows by host, model, path, status and second of their time: a match looks at ~11 buckets */
+  private rows = new Map<string, { sec: number; list: StoredActivity[] }>();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private readonly o: Required<Omit<RecorderOptions, 'onError' | 'onDrop'>> & RecorderOptions;
@@ -59,10 +59,11 @@ export class GatewayRecorder {
   /** Activity rows the writer stored (bus `activity.stored`). */
   activityStored(rows: readonly StoredActivity[]): void {
     for (const r of rows) {
-      const k = `${r.hostId}\u0000${r.model}`;
-      const list = this.rows.get(k);
-      if (list) list.push(r);
-      else this.rows.set(k, [r]);
+      const sec = Math.floor(r.ts.getTime() / 1000);
+      const k = bucket(r.hostId, r.model, r.path, r.status, sec);
+      const b = this.rows.get(k);
+      if (b) b.list.push(r);
+      else this.rows.set(k, { sec, list: [r] });
     }
   }
 
@@ -94,47 +95,39 @@ export class GatewayRecorder {
     if (this.unjoined.length === 0 || this.rows.size === 0) return pairs;
     const left: Unjoined[] = [];
     for (const u of this.unjoined) {
-      let best: StoredActivity | undefined;
+      let best: { b: { list: StoredActivity[] }; i: number } | undefined;
       let bestCost = Infinity;
-      for (const r of this.rows.get(`${u.rec.hostId}\u0000${u.rec.model}`) ?? []) {
-        if (this.used.has(r.id) || r.path !== u.rec.path || r.status !== u.rec.status) continue;
-        // The row's time is the end truncated to the second, on the host's clock.
-        const dt = Math.abs(r.ts.getTime() + 500 - u.endMs);
-        if (dt > TS_SLACK_MS) continue;
-        const cost = Math.abs(r.durationMs - (u.rec.durationMs - u.rec.overheadMs)) + dt / 10;
-        if (cost < bestCost) {
-          bestCost = cost;
-          best = r;
-        }
+      const from = Math.floor((u.endMs - TS_SLACK_MS) / 1000) - 1;
+      const to = Math.floor((u.endMs + TS_SLACK_MS) / 1000);
+      for (let sec = from; sec <= to; sec++) {
+        const b = this.rows.get(bucket(u.rec.hostId!, u.rec.model!, u.rec.path, u.rec.status, sec));
+        if (!b) continue;
+        b.list.forEach((r, i) => {
+          // The row's time is the end truncated to the second, on the host's clock.
+          const dt = Math.abs(r.ts.getTime() + 500 - u.endMs);
+          if (dt > TS_SLACK_MS) return;
+          const cost = Math.abs(r.durationMs - (u.rec.durationMs - u.rec.overheadMs)) + dt / 10;
+          if (cost < bestCost) {
+            bestCost = cost;
+            best = { b, i };
+          }
+        });
       }
       if (best) {
-        this.used.add(best.id);
-        pairs.push([u.id, best.id]);
+        // A joined row leaves its bucket: each row joins at most one request.
+        const [row] = best.b.list.splice(best.i, 1);
+        pairs.push([u.id, row!.id]);
       } else left.push(u);
     }
     this.unjoined = left;
-    // Joined rows leave the candidate lists, so later scans only see rows still unclaimed.
-    if (pairs.length > 0) {
-      for (const [k, list] of this.rows) {
-        const keep = list.filter((r) => !this.used.has(r.id));
-        if (keep.length === 0) this.rows.delete(k);
-        else if (keep.length !== list.length) this.rows.set(k, keep);
-      }
-      for (const [, a] of pairs) this.used.delete(a);
-    }
     return pairs;
   }
 
   private expire(now = Date.now()): void {
     const cutoff = now - this.o.windowMs;
     this.unjoined = this.unjoined.filter((u) => u.endMs >= cutoff);
-    for (const [k, list] of this.rows) {
-      const keep = list.filter((r) => r.ts.getTime() >= cutoff - TS_SLACK_MS);
-      if (keep.length === list.length) continue;
-      for (const r of list) if (r.ts.getTime() < cutoff - TS_SLACK_MS) this.used.delete(r.id);
-      if (keep.length) this.rows.set(k, keep);
-      else this.rows.delete(k);
-    }
+    const oldest = Math.floor((cutoff - TS_SLACK_MS) / 1000);
+    for (const [k, b] of this.rows) if (b.sec < oldest || b.list.length === 0) this.rows.delete(k);
   }
 
   async stop(): Promise<void> {
