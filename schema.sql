@@ -365,3 +365,40 @@ CREATE TABLE IF NOT EXISTS control_logs (
 );
 CREATE INDEX IF NOT EXISTS control_logs_host_source_idx ON control_logs (host_id, source, id DESC);
 CREATE INDEX IF NOT EXISTS control_logs_ts_idx ON control_logs (ts);
+-- Fleet gateway (issue 13): consumer keys, stored as SHA-256 hashes only (the key is shown once).
+CREATE TABLE IF NOT EXISTS control_gateway_keys (
+  id                text PRIMARY KEY,
+  consumer          text NOT NULL,
+  key_hash          text NOT NULL UNIQUE,
+  prefix            text NOT NULL,
+  created_at        timestamptz NOT NULL DEFAULT now()
+);
+-- One row per gateway request, with its consumer, session, route and overhead. Tokens are not
+-- copied: activity_id joins the host's own activity row once it arrives, so nothing is counted
+-- twice (a request the host never saw — 401, 404, HOST_LEASED — has no activity row).
+CREATE TABLE IF NOT EXISTS control_gateway_requests (
+  id                bigserial PRIMARY KEY,
+  ts                timestamptz NOT NULL,
+  consumer          text NOT NULL,
+  consumer_source   text NOT NULL,
+  session           text,
+  req_path          text NOT NULL,
+  requested_model   text,
+  host_id           text,
+  model             text,
+  policy            text,
+  route_reason      text NOT NULL DEFAULT '',
+  status            integer NOT NULL,
+  error_code        text,
+  stream            boolean NOT NULL DEFAULT false,
+  attempts          integer NOT NULL DEFAULT 0,
+  overhead_ms       double precision NOT NULL DEFAULT 0,
+  wait_ms           double precision NOT NULL DEFAULT 0,
+  upstream_ms       double precision,
+  duration_ms       double precision NOT NULL DEFAULT 0,
+  activity_id       bigint
+);
+CREATE INDEX IF NOT EXISTS control_gateway_requests_ts_idx ON control_gateway_requests (ts DESC);
+CREATE INDEX IF NOT EXISTS control_gateway_requests_consumer_ts_idx ON control_gateway_requests (consumer, ts DESC);
+CREATE INDEX IF NOT EXISTS control_gateway_requests_session_idx ON control_gateway_requests (session) WHERE session IS NOT NULL;
+CREATE UNIQUE INDEX IF NOT EXISTS control_gateway_requests_activity_idx ON control_gateway_requests (activity_id) WHERE activity_id IS NOT NULL;

@@ -14,6 +14,7 @@ const benches: Record<string, string> = {
   reports: 'apps/control/bench/reports.bench.ts',
   'sim-memory': 'packages/sim/bench/memory.bench.ts',
   harness: 'apps/control/bench/harness.bench.ts',
+  gateway: 'apps/control/bench/gateway.bench.ts',
 };
 
 // Leading bare words name benchmarks; everything from the first flag on is passed to each one

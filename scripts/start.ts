@@ -17,6 +17,8 @@ const controlPort = setting('CONTROL_PORT', '9503');
 const serverHost = setting('SERVER_HOST', '127.0.0.1');
 const serverPort = setting('SERVER_PORT', '9500');
 const controlUrl = setting('CONTROL_URL', `http://${controlHost === '0.0.0.0' ? '127.0.0.1' : controlHost}:${controlPort}`);
+const gatewayHost = setting('GATEWAY_HOST', '127.0.0.1');
+const gatewayUrl = setting('GATEWAY_URL', `http://${gatewayHost === '0.0.0.0' ? '127.0.0.1' : gatewayHost}:${setting('GATEWAY_PORT', '9504')}`);
 
 const children: ChildProcess[] = [];
 let stopping = false;
@@ -75,7 +77,7 @@ if (!dev) {
   }
 }
 run('control', dev ? [join(root, 'node_modules/tsx/dist/cli.mjs'), 'watch', 'apps/control/src/main.ts'] : [...tsx, 'apps/control/src/main.ts'], {});
-run('server', dev ? [join(root, 'node_modules/tsx/dist/cli.mjs'), 'watch', 'apps/server/src/main.ts'] : [...tsx, 'apps/server/src/main.ts'], { CONTROL_URL: controlUrl, SERVER_HOST: serverHost, SERVER_PORT: serverPort, CONTROL_AUTH: setting('CONTROL_AUTH', 'off') });
+run('server', dev ? [join(root, 'node_modules/tsx/dist/cli.mjs'), 'watch', 'apps/server/src/main.ts'] : [...tsx, 'apps/server/src/main.ts'], { CONTROL_URL: controlUrl, GATEWAY_URL: gatewayUrl, SERVER_HOST: serverHost, SERVER_PORT: serverPort, CONTROL_AUTH: setting('CONTROL_AUTH', 'off') });
 if (dev) run('web (vite)', [join(root, 'apps/web/node_modules/vite/bin/vite.js')], { BOO_API_URL: `http://127.0.0.1:${serverPort}` }, join(root, 'apps/web'));
 
 const pageUrl = dev ? 'http://127.0.0.1:5173/control' : `http://${serverHost}:${serverPort}/control`;

@@ -82,13 +82,13 @@ export const ConfigSchema = z.object({
   ACTION_QUEUE_MAX_PER_HOST: int(32, 1),
   /** Live jobs stamp their rows this often; a job unstamped for 3× this belonged to a dead control. */
   JOB_HEARTBEAT_MS: int(2_000, 50),
-  /** Config backups kept per SSH host; the wrapper's `prune` verb accepts the same 1..1000. */
   /** Eval suites (evals/suites in the repo by default; docs/evals.md). */
   EVAL_SUITES_DIR: z.string().optional(),
   /** Code-eval sandboxes running at once. */
   EVAL_SANDBOX_POOL: int(2, 1).pipe(z.number().max(64)),
   /** `startup`: prove the sandbox when control starts; `lazy`: before the first code eval (tests). */
   EVAL_SANDBOX_SELFTEST: z.enum(['startup', 'lazy']).default('startup'),
+  /** Config backups kept per SSH host; the wrapper's `prune` verb accepts the same 1..1000. */
   CONFIG_BACKUPS_KEEP: int(20, BACKUPS_KEEP_MIN).pipe(z.number().max(BACKUPS_KEEP_MAX)),
   /** off (loopback only) | token (Bearer tokens) | proxy (a trusted auth proxy's user header, or tokens). docs/access.md */
   CONTROL_AUTH: AuthModeSchema.default('off'),
@@ -105,6 +105,35 @@ export const ConfigSchema = z.object({
   /** Failed authentications allowed per client address within the window before AUTH_RATE_LIMITED. */
   CONTROL_AUTH_FAIL_LIMIT: int(20, 1),
   CONTROL_AUTH_FAIL_WINDOW_S: int(60, 1),
+  /** The OpenAI-compatible fleet gateway (docs/gateway.md): its own listener, loopback by default. */
+  GATEWAY_HOST: z.string().min(1).default('127.0.0.1'),
+  GATEWAY_PORT: int(9504).pipe(z.number().max(65535)),
+  /** `consumer:key` pairs, comma-separated; keys are hashed at boot and never logged. */
+  GATEWAY_KEYS: z
+    .string()
+    .default('')
+    .transform((s, ctx) => {
+      const out: Array<{ consumer: string; key: string }> = [];
+      for (const part of s.split(',').map((p) => p.trim()).filter(Boolean)) {
+        const i = part.indexOf(':');
+        const consumer = i > 0 ? part.slice(0, i) : '';
+        const key = i > 0 ? part.slice(i + 1) : '';
+        if (!/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/.test(consumer) || key.length < 16) {
+          ctx.addIssue({ code: 'custom', message: 'each entry is consumer:key with a key of at least 16 characters' });
+          return z.NEVER;
+        }
+        out.push({ consumer, key });
+      }
+      return out;
+    }),
+  /** How long a request waits for a leased host (bench/eval) before another candidate or 503 HOST_LEASED. */
+  GATEWAY_LEASE_WAIT_MS: int(10_000),
+  GATEWAY_MAX_BODY_MB: int(32, 1),
+  /** First cooldown of a failing host; doubles per consecutive failure up to the max. */
+  GATEWAY_COOLDOWN_MS: int(1_000, 50),
+  GATEWAY_COOLDOWN_MAX_MS: int(30_000, 50),
+  /** `auto:*` policies, model facts and host tags (YAML; docs/gateway.md). */
+  ROUTING_FILE: z.string().optional(),
 }).superRefine((c, ctx) => {
   // Without credentials, control is safe only where nothing but this machine can reach it.
   if (c.CONTROL_AUTH === 'off' && !isLoopbackHost(c.CONTROL_HOST)) {

@@ -22,7 +22,6 @@ import { createHostConfigFeature, type HostConfigFeatureOptions } from './ssh/ss
 import { createFleetFeature } from './fleet/fleet.feature';
 import type { FleetOptions, FleetServices } from './fleet/fleet-services';
 import { createActionsFeature } from './actions/actions.feature';
-import { createBenchFeature } from './bench/bench.feature';
 import { createAccessFeature, type AppAccess } from './access/access.feature';
 import { createMcpFeature } from './mcp/mcp.feature';
 
@@ -32,7 +31,10 @@ import { createReportsFeature, type ReportsFeature, type ReportsOptions } from '
 
 import { createEvalFeature, type EvalFeatureOptions } from './evals/eval.feature';
 
-export const FEATURE_NAMES = ['access', 'health', 'jobs', 'host-config', 'metrics', 'fleet', 'actions', 'bench', 'evals', 'reports', 'alerts', 'mcp'] as const;
+import { createBenchFeature, type BenchFeature } from './bench/bench.feature';
+import { createGatewayFeature, type GatewayFeature, type GatewayFeatureOptions } from './gateway/gateway.feature';
+
+export const FEATURE_NAMES = ['access', 'health', 'jobs', 'host-config', 'metrics', 'fleet', 'actions', 'bench', 'evals', 'gateway', 'reports', 'alerts', 'mcp'] as const;
 export type FeatureName = (typeof FEATURE_NAMES)[number];
 
 export { VERSION };
@@ -48,6 +50,8 @@ export interface Control {
   reports: ReportsFeature['services'] | undefined;
   /** The alerts feature (engine, notifier), when it runs. */
   alerts: AlertsFeature | undefined;
+  /** The gateway feature, when it runs (its URL once started; tests and benches). */
+  gateway: GatewayFeature | undefined;
   /** Waits for the database, then starts every feature (connectors, demo fleet…). */
   start(): Promise<void>;
   close(): Promise<void>;
@@ -66,6 +70,7 @@ export interface CreateControlOptions {
   reports?: ReportsOptions;
   alerts?: AlertsOptions;
   evals?: EvalFeatureOptions;
+  gateway?: Omit<GatewayFeatureOptions, 'leases'>;
 }
 
 /**
@@ -76,7 +81,14 @@ export interface CreateControlOptions {
 function compose(
   ctx: ControlContext,
   opts: CreateControlOptions,
-): { features: Feature[]; fleet: FleetServices | undefined; access: AppAccess | undefined; reports: ReportsFeature | undefined; alerts: AlertsFeature | undefined } {
+): {
+  features: Feature[];
+  fleet: FleetServices | undefined;
+  access: AppAccess | undefined;
+  reports: ReportsFeature | undefined;
+  alerts: AlertsFeature | undefined;
+  gateway: GatewayFeature | undefined;
+} {
   const on = new Set<FeatureName>(opts.features ?? FEATURE_NAMES);
   const features: Feature[] = [];
   // Never silently open: a configured auth mode without the feature that enforces it is a bug.
@@ -94,20 +106,24 @@ function compose(
     if (!fleet) throw new Error('the actions feature needs the fleet feature');
     features.push(createActionsFeature(ctx, fleet.services));
   }
+  let bench: BenchFeature | undefined;
   if (on.has('bench')) {
     if (!fleet || !on.has('actions')) throw new Error('the bench feature needs the fleet and actions features (it warms models as child jobs)');
-    const bench = createBenchFeature(ctx, fleet.services, opts.bench);
+    bench = createBenchFeature(ctx, fleet.services, opts.bench);
     features.push(bench);
     if (on.has('evals')) features.push(createEvalFeature(ctx, bench.leases, opts.evals));
   } else if (on.has('evals')) {
     throw new Error('the evals feature needs the bench feature (the fleet lease)');
   }
+  // The gateway reads the live fleet from ctx; with the bench feature it honours the fleet lease.
+  const gateway = on.has('gateway') ? createGatewayFeature(ctx, { ...opts.gateway, leases: bench?.leases }) : undefined;
+  if (gateway) features.push(gateway);
   const reports = on.has('reports') ? createReportsFeature(ctx, opts.reports) : undefined;
   if (reports) features.push(reports);
   const alerts = on.has('alerts') ? createAlertsFeature(ctx, opts.alerts) : undefined;
   if (alerts) features.push(alerts);
   if (on.has('mcp')) features.push(createMcpFeature(ctx));
-  return { features, fleet: fleet?.services, access: access?.access, reports, alerts };
+  return { features, fleet: fleet?.services, access: access?.access, reports, alerts, gateway };
 }
 
 /** Builds the whole control service without listening: used by main.ts and by tests alike. */
@@ -152,7 +168,7 @@ export async function createControl(config: Config, opts: CreateControlOptions =
     hosts: new HostDirectory({ fleet, hostsRepo, providers: config.LLAMA_PROVIDERS, secretsDir: config.SECRETS_DIR }),
     counters,
   };
-  const { features, fleet: fleetServices, access, reports, alerts } = compose(ctx, opts);
+  const { features, fleet: fleetServices, access, reports, alerts, gateway } = compose(ctx, opts);
   const app = await buildApp({ hub, features, version: VERSION, logger: log, access, trustedHops: config.CONTROL_TRUSTED_HOPS });
   const stopping = new AbortController();
 
@@ -163,6 +179,7 @@ export async function createControl(config: Config, opts: CreateControlOptions =
     fleet: fleetServices,
     reports: reports?.services,
     alerts,
+    gateway,
     async start() {
       await prepareDb(dbState, log, stopping.signal);
       if (stopping.signal.aborted) return;

@@ -10,6 +10,12 @@ export const ServerConfigSchema = z.object({
     .url()
     .default('http://127.0.0.1:9503')
     .transform((u) => u.replace(/\/+$/, '')),
+  /** control's gateway listener (GATEWAY_PORT), relayed at /v1/*. */
+  GATEWAY_URL: z
+    .string()
+    .url()
+    .default('http://127.0.0.1:9504')
+    .transform((u) => u.replace(/\/+$/, '')),
   WEB_DIST: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Control's auth mode, read here only to refuse serving a credential-less control beyond loopback. */

@@ -5,7 +5,7 @@ import { loadServerConfig } from './config';
 async function main() {
   const cfg = loadServerConfig();
   const webDist = cfg.WEB_DIST ?? fileURLToPath(new URL('../../web/dist', import.meta.url));
-  const app = await buildServerApp({ controlUrl: cfg.CONTROL_URL, webDist, logger: { level: cfg.LOG_LEVEL } });
+  const app = await buildServerApp({ controlUrl: cfg.CONTROL_URL, gatewayUrl: cfg.GATEWAY_URL, webDist, logger: { level: cfg.LOG_LEVEL } });
   const stop = async () => {
     await app.close();
     process.exit(0);

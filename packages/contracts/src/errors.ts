@@ -61,6 +61,12 @@ export const ERROR_STATUS = {
   /** A config apply broke the host's health and was rolled back to the backup (job detail.rolledBack). */
   ROLLED_BACK: 502,
   UPSTREAM_UNAVAILABLE: 503,
+  /** Gateway: every candidate host is held by the fleet lease (bench/eval); Retry-After says when to retry. */
+  HOST_LEASED: 503,
+  /** Gateway: no host serves the requested model, or no candidate passes a policy's filters (details.candidates). */
+  NO_ROUTE: 404,
+  /** Gateway: the routing file (ROUTING_FILE) or a policy sent over REST is invalid (details.issues with lines). */
+  ROUTING_INVALID: 400,
   DB_UNAVAILABLE: 503,
   TIMEOUT: 504,
   // WS-only codes (sent in `error` frames; the status is what an HTTP equivalent would use).

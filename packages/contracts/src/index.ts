@@ -19,3 +19,5 @@ export * from './rest/auth';
 export * from './rest/reports';
 export * from './rest/alerts';
 export * from './rest/evals';
+export * from './rest/gateway';
+export * from './rest/routing';

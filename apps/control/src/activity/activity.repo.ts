@@ -83,6 +83,16 @@ export interface ActivityFilter {
   from?: Date;
   to?: Date;
   text?: string;
+  /** Rows joined to gateway requests of these consumers (and this session). */
+  consumers?: string[];
+  session?: string;
+}
+
+export interface GatewayAttribution {
+  consumer: string;
+  session: string | null;
+  routeReason: string;
+  overheadMs: number;
 }
 
 export interface ActivityPageQuery extends ActivityFilter {
@@ -126,6 +136,12 @@ function whereOf(f: ActivityFilter, params: unknown[]): string[] {
   else if (typeof f.status === 'number') where.push(`status = ${p(f.status)}`);
   if (f.from) where.push(`ts >= ${p(f.from)}`);
   if (f.to) where.push(`ts <= ${p(f.to)}`);
+  if (f.consumers?.length || f.session) {
+    const g = ['g.activity_id IS NOT NULL'];
+    if (f.consumers?.length) g.push(`g.consumer = ANY(${p(f.consumers)}::text[])`);
+    if (f.session) g.push(`g.session = ${p(f.session)}`);
+    where.push(`id IN (SELECT g.activity_id FROM control_gateway_requests g WHERE ${g.join(' AND ')})`);
+  }
   if (f.text) {
     const q = p(`%${likeEscape(f.text)}%`);
     where.push(`(model ILIKE ${q} OR req_path ILIKE ${q} OR error ILIKE ${q} OR host_id ILIKE ${q})`);
@@ -268,6 +284,16 @@ export class ActivityRepo {
       cacheTokens: Number(x.cache_tokens),
       lastTs: new Date(x.last_ts),
     }));
+  }
+
+  /** The gateway request joined to each of these rows, if any (consumer, session, route, overhead). */
+  async gatewayOf(ids: readonly number[]): Promise<Map<number, GatewayAttribution>> {
+    if (ids.length === 0) return new Map();
+    const r = await this.db.query<{ activity_id: string; consumer: string; session: string | null; route_reason: string; overhead_ms: number }>(
+      'SELECT activity_id, consumer, session, route_reason, overhead_ms FROM control_gateway_requests WHERE activity_id = ANY($1::bigint[])',
+      [ids],
+    );
+    return new Map(r.rows.map((x) => [Number(x.activity_id), { consumer: x.consumer, session: x.session, routeReason: x.route_reason, overheadMs: x.overhead_ms }]));
   }
 
   async setHasCapture(id: number, value: boolean): Promise<void> {

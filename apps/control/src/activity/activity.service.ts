@@ -93,6 +93,8 @@ export class ActivityService {
       ...(q.from ? { from: new Date(q.from) } : {}),
       ...(q.to ? { to: new Date(q.to) } : {}),
       ...(q.q ? { text: q.q } : {}),
+      ...(q.consumer?.length ? { consumers: q.consumer } : {}),
+      ...(q.session ? { session: q.session } : {}),
       sort,
       order: q.order,
       limit: q.limit + 1,
@@ -100,7 +102,8 @@ export class ActivityService {
     });
     const page = rows.slice(0, q.limit);
     const last = page[page.length - 1];
-    return { rows: page.map(toActivityRow), nextCursor: rows.length > q.limit && last ? encodeCursor(sort, last) : null };
+    const via = await this.repo.gatewayOf(page.map((r) => r.id));
+    return { rows: page.map((r) => ({ ...toActivityRow(r), gateway: via.get(r.id) ?? null })), nextCursor: rows.length > q.limit && last ? encodeCursor(sort, last) : null };
   }
 
   async get(id: number): Promise<ActivityRow> {

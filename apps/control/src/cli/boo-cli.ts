@@ -5,6 +5,7 @@ import { ControlClient, resolveToken, Unreachable, type Reply } from './http';
 import { EXIT, failure, UsageError, type CliIo } from './call';
 import { tokenCommand } from './token-cmd';
 import { benchCommand } from './bench-cmd';
+import { gatewayCommand } from './gateway-cmd';
 import { EVAL_USAGE, evalCli } from './eval-cli';
 
 /**
@@ -51,6 +52,10 @@ const USAGE = `usage: boo <command> [options]
   report compare                          last two bench runs per host × model
   alerts [--all]                          firing alerts (--all: recent history too)
 ${EVAL_USAGE}
+  route <model> [--path p]                where a /v1 request for <model> would go, and why (dry run)
+  keys                                    gateway keys (never the keys themselves)
+  key create <consumer> | key revoke <id> create (the key is printed once) or revoke a gateway key
+  usage                                   gateway requests and tokens by consumer (last 24 h)
 
 options: --url <control url> (default $BOO_URL or http://127.0.0.1:9500), --json, --no-wait,
          --key <Idempotency-Key> (default: a fresh one per call, so a retry by hand is a new request),
@@ -219,6 +224,11 @@ export async function runCli(argv: string[], env: CliEnv, io: CliIo): Promise<nu
       }
       case 'eval':
         return await evalCli(rest, o, (m, p, b) => client.call(m, p, b, m === 'POST' ? idem : {}), io, (r) => failure(io, r));
+      case 'route':
+      case 'keys':
+      case 'key':
+      case 'usage':
+        return await gatewayCommand(cmd, rest, o, { client, io, print, need });
       default:
         throw new UsageError(`unknown command ${cmd}`);
     }
@@ -237,6 +247,8 @@ export async function runCli(argv: string[], env: CliEnv, io: CliIo): Promise<nu
 
 const n1 = (v: unknown) => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(1)) : '-');
 
+const j_exit = (status: string) => (status === 'failed' || status === 'cancelled' || status === 'interrupted' ? EXIT.FAILED : EXIT.OK);
+
 /** A report as a terminal table (the JSON has more: --json). */
 function humanReport(b: any): string {
   if (b.kind === 'usage') {
@@ -251,7 +263,6 @@ function humanReport(b: any): string {
   return [rows.length ? table(['HOST', 'MODEL', 'TTFT p95', 'Δ', 'OUT TOK/S'], rows) : '', b.note ?? ''].filter(Boolean).join('\n');
 }
 
-const j_exit = (status: string) => (status === 'failed' || status === 'cancelled' || status === 'interrupted' ? EXIT.FAILED : EXIT.OK);
 
 function parse(argv: string[]) {
   return parseArgs({
@@ -284,6 +295,7 @@ function parse(argv: string[]) {
       group: { type: 'string' },
       format: { type: 'string' },
       all: { type: 'boolean' },
+      path: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       suite: { type: 'string' },
       samples: { type: 'string' },

@@ -5,7 +5,7 @@ import { createControl, type Control, type CreateControlOptions } from '../../sr
 import type { Backend, TestDb } from './db';
 
 export function testConfig(overrides: Record<string, string> = {}): Config {
-  return ConfigSchema.parse({ DEMO_FLEET: 'off', LOG_LEVEL: 'silent', CONTROL_PORT: '0', EVAL_SANDBOX_SELFTEST: 'lazy', ...overrides });
+  return ConfigSchema.parse({ DEMO_FLEET: 'off', LOG_LEVEL: 'silent', CONTROL_PORT: '0', GATEWAY_PORT: '0', EVAL_SANDBOX_SELFTEST: 'lazy', ...overrides });
 }
 
 export const silentLogger = (): FastifyBaseLogger => pino({ level: 'silent' }) as unknown as FastifyBaseLogger;

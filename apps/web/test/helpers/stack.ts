@@ -49,7 +49,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   ].map((p) => ({ ...p, kind: 'llama-swap' }));
   const t = await startTestControl(e2eBackend(), { LLAMA_PROVIDERS: JSON.stringify(providers), ...opts.env });
   const controlUrl = await t.control.app.listen({ host: '127.0.0.1', port: 0 });
-  const server = await buildServerApp({ controlUrl, webDist: WEB_DIST });
+  const gatewayUrl = t.control.gateway?.url() ?? undefined;
+  const server = await buildServerApp({ controlUrl, ...(gatewayUrl ? { gatewayUrl } : {}), webDist: WEB_DIST });
   const baseUrl = await server.listen({ host: '127.0.0.1', port: 0 });
   return {
     sims,

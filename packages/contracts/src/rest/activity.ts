@@ -14,6 +14,8 @@ export const ActivityRowSchema = ActivityRowLiveSchema.extend({
   contentType: z.string(),
   draftTokens: z.number(),
   draftAccTokens: z.number(),
+  /** Set when the request came through the gateway (joined by the gateway's request record). */
+  gateway: z.object({ consumer: z.string(), session: z.string().nullable(), routeReason: z.string(), overheadMs: z.number() }).nullable().optional(),
 });
 export type ActivityRow = z.infer<typeof ActivityRowSchema>;
 
@@ -28,6 +30,9 @@ export const ActivityListQuerySchema = z.object({
   to: IsoTime.optional(),
   /** Text search over model, path, error and host. */
   q: z.string().max(200).optional(),
+  /** Only requests that came through the gateway for these consumers / this session. */
+  consumer: QueryListSchema.optional(),
+  session: z.string().max(200).optional(),
   sort: ActivitySortSchema.default('ts'),
   order: z.enum(['asc', 'desc']).default('desc'),
   limit: z.coerce.number().int().min(1).max(500).default(100),

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { PickerEntry } from '@boocontrol/contracts';
 import { useFleet } from '../../live/context';
+import { RoutingHints } from './RoutingHints';
 
 const CATEGORIES = ['Allround', 'Coding', 'Long-context', 'Uncensored-ish', 'Other'] as const;
 
@@ -110,6 +111,7 @@ export function ModelPicker({ entries, error, host, onPick, onClose }: Props) {
           <h2>Switch model</h2>
           <span className="muted small">digits pick · ↑↓ Enter · Esc cancels</span>
         </header>
+        <RoutingHints host={host} />
         {error && <p className="ax-error">{error}</p>}
         {!entries && !error && <p className="muted">Loading models…</p>}
         {entries && flat.length === 0 && <p className="muted">No models or actions{host ? ` on ${host}` : ''} yet.</p>}

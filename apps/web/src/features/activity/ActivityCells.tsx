@@ -1,4 +1,4 @@
-import type { ActivityRowLive } from '@boocontrol/contracts';
+import type { ActivityRow, ActivityRowLive } from '@boocontrol/contracts';
 import { Icon } from '../../components/Icon';
 import { fmtDuration, fmtInt, fmtMs, fmtTime, fmtTps } from '../fleet/ui/format';
 import type { ViewFilters } from './filters';
@@ -71,14 +71,26 @@ function CacheCell({ r }: { r: ActivityRowLive }) {
   );
 }
 
+/** Who sent a gateway request and how it was routed (history rows carry it once joined). */
+function gatewayTitle(r: ActivityRowLive): string | undefined {
+  const g = (r as Partial<ActivityRow>).gateway;
+  if (!g) return undefined;
+  return `${r.model}\nvia the gateway for ${g.consumer}${g.session ? ` (session ${g.session})` : ''}\n${g.routeReason}\ngateway overhead ${fmtMs(g.overheadMs)}`;
+}
+
 /** The cells of one Activity row, in COLUMNS order. */
 export function ActivityCells({ r }: { r: ActivityRowLive }) {
   return (
     <>
       <td className="mono">{fmtTime(r.ts)}</td>
       <td>{r.hostId}</td>
-      <td className="model-cell" title={r.model}>
+      <td className="model-cell" title={gatewayTitle(r) ?? r.model}>
         {r.model}
+        {(r as Partial<ActivityRow>).gateway && (
+          <span className="consumer-tag" data-testid="consumer-tag">
+            {(r as ActivityRow).gateway!.consumer}
+          </span>
+        )}
       </td>
       <td className="mono muted">{r.path}</td>
       <td className={`num ${r.status >= 400 ? 'error-text' : ''}`} title={r.error ?? undefined}>

@@ -60,7 +60,10 @@ export function ActivityView() {
     setParams(next, { replace: true });
   };
 
-  const query = useMemo(() => ({ host: f.host || undefined, model: f.model || undefined, status: f.status || undefined, q: f.q || undefined, from: fromOf(f.range), sort: f.sort, order: f.order }), [f]);
+  const query = useMemo(
+    () => ({ host: f.host || undefined, model: f.model || undefined, status: f.status || undefined, q: f.q || undefined, consumer: f.consumer || undefined, session: f.session || undefined, from: fromOf(f.range), sort: f.sort, order: f.order }),
+    [f],
+  );
 
   // first page whenever the filters change
   useEffect(() => {
@@ -161,9 +164,33 @@ export function ActivityView() {
             </button>
           ))}
         </div>
+        <input
+          type="search"
+          placeholder="consumer"
+          defaultValue={f.consumer}
+          key={`c-${f.consumer}`}
+          onBlur={(e) => e.target.value !== f.consumer && set({ consumer: e.target.value.trim() })}
+          onKeyDown={(e) => e.key === 'Enter' && set({ consumer: e.currentTarget.value.trim() })}
+          aria-label="consumer"
+          title="gateway consumer (key owner or X-Boo-Source); comma-separated"
+          data-testid="activity-consumer"
+          className="narrow"
+        />
+        <input
+          type="search"
+          placeholder="session"
+          defaultValue={f.session}
+          key={`s-${f.session}`}
+          onBlur={(e) => e.target.value !== f.session && set({ session: e.target.value.trim() })}
+          onKeyDown={(e) => e.key === 'Enter' && set({ session: e.currentTarget.value.trim() })}
+          aria-label="session"
+          title="X-Boo-Session of gateway requests"
+          data-testid="activity-session"
+          className="narrow"
+        />
         <input type="search" placeholder="search model, path, error…" value={qDraft} onChange={(e) => setQDraft(e.target.value)} aria-label="search" data-testid="activity-search" />
         <span className="live-badge" data-live={liveMode}>
-          {liveMode ? (
+          {liveMode && !f.consumer && !f.session ? (
             <>
               <Icon name="dot" /> live
             </>

@@ -6,6 +6,8 @@ export interface ActivityFilters {
   model?: string | undefined;
   status?: string | undefined;
   q?: string | undefined;
+  consumer?: string | undefined;
+  session?: string | undefined;
   from?: string | undefined;
   sort: string;
   order: 'asc' | 'desc';
@@ -13,7 +15,7 @@ export interface ActivityFilters {
 
 export const fetchActivity = (f: ActivityFilters, cursor: string | null, signal?: AbortSignal) =>
   api('/activity', ActivityPageSchema, {
-    query: { host: f.host, model: f.model, status: f.status, q: f.q, from: f.from, sort: f.sort, order: f.order, limit: 200, cursor },
+    query: { host: f.host, model: f.model, status: f.status, q: f.q, consumer: f.consumer, session: f.session, from: f.from, sort: f.sort, order: f.order, limit: 200, cursor },
     ...(signal ? { signal } : {}),
   });
 

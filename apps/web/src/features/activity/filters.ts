@@ -13,6 +13,9 @@ export interface ViewFilters {
   model: string;
   status: '' | 'ok' | 'error';
   q: string;
+  /** gateway consumer(s), comma-separated, and session: history only (live rows carry no attribution) */
+  consumer: string;
+  session: string;
   range: string;
   sort: 'ts' | 'duration' | 'ttft' | 'inputTokens' | 'outputTokens' | 'promptTps' | 'genTps';
   order: 'asc' | 'desc';
@@ -26,6 +29,8 @@ export function readFilters(p: URLSearchParams): ViewFilters {
     model: p.get('model') ?? '',
     status: status === 'ok' || status === 'error' ? status : '',
     q: p.get('q') ?? '',
+    consumer: p.get('consumer') ?? '',
+    session: p.get('session') ?? '',
     range: p.get('range') ?? '24h',
     sort: sort && ['ts', 'duration', 'ttft', 'inputTokens', 'outputTokens', 'promptTps', 'genTps'].includes(sort) ? sort : 'ts',
     order: p.get('order') === 'asc' ? 'asc' : 'desc',
@@ -39,6 +44,8 @@ export function fromOf(range: string, now = Date.now()): string | undefined {
 
 /** The same filter the server applies, for rows arriving live. */
 export function matches(row: ActivityRowLive, f: ViewFilters): boolean {
+  // Attribution is joined after the row is stored: a live row cannot be matched to a consumer yet.
+  if (f.consumer || f.session) return false;
   if (f.host && !f.host.split(',').includes(row.hostId)) return false;
   if (f.model && !f.model.split(',').includes(row.model)) return false;
   const ok = row.status >= 200 && row.status <= 299;

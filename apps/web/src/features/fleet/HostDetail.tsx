@@ -11,6 +11,7 @@ import { useNow } from './ui/use-now';
 import { Icon } from '../../components/Icon';
 import { HostResidency } from '../reports/HostResidency';
 import './fleet.css';
+import { ConsumerUsage } from '../models/ConsumerUsage';
 
 const RANGES = [
   { key: '15m', label: '15 min', ms: 15 * 60_000, refreshMs: 10_000 },
@@ -195,6 +196,7 @@ export function HostDetail() {
           ))}
         </div>
       )}
+      <ConsumerUsage host={host.id} />
     </div>
   );
 }

@@ -11,6 +11,7 @@ import { useNow } from '../fleet/ui/use-now';
 import { useThrottled } from '../fleet/ui/use-throttled';
 import { inStateFilter, ModelActions, STATE_FILTERS, stateFilterOf } from './ModelActions';
 import { fetchModels } from './models.api';
+import { ConsumerUsage } from './ConsumerUsage';
 import './models.css';
 
 type SortKey = 'model' | 'host' | 'state' | 'lastUsed' | 'requests' | 'gen' | 'prompt' | 'load';
@@ -169,6 +170,7 @@ export function ModelsView() {
         </table>
         {rows.length === 0 && <div className="muted">{usage === null ? 'Loading…' : all.length > 0 ? `No ${stateFilter} models.` : 'No models.'}</div>}
       </div>
+      <ConsumerUsage />
     </div>
   );
 }
