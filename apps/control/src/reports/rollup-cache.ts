@@ -22,8 +22,8 @@ const dayOf = (d: Date) => d.toISOString().slice(0, 10);
 const SPAN: Record<Grain, number> = { hour: 3_600_000, day: 86_400_000 };
 /** Buckets this close to now are always read again: that is where rollup passes are writing. */
 const RECENT_MS = 2 * 3_600_000;
-/** Older buckets are kept this long (bounds staleness from another control's passes on a shared database). */
-const TTL_MS = 5 * 60_000;
+/** Older buckets are kept this long: only another control sharing the database rewrites them behind our back (a late backfill it ingested), and this bounds how stale that can be. */
+const TTL_MS = 30 * 60_000;
 const MAX_ENTRIES = 20_000;
 
 /**
