@@ -212,6 +212,13 @@ describe.each(backends())('reports on $name', (backend) => {
       ['b', 'traffic', null, 2000, false],
       ['b', 'unknown', null, null, true],
     ]);
+    // A range starting while a model was ready: its lane opens with the state it was in.
+    await new TransitionsRepo(ctl.testDb.db).insertMany([
+      { hostId: 'h3', epoch: 0, model: 'c', from: 'stopped', to: 'starting', at: T('20T09:50:00'), loadMs: null },
+      { hostId: 'h3', epoch: 0, model: 'c', from: 'starting', to: 'ready', at: T('20T09:51:00'), loadMs: 60_000 },
+    ]);
+    const mid = ResidencyReportSchema.parse((await get('/api/control/reports/residency?from=2025-05-20T10:00:00Z&to=2025-05-20T11:00:00Z&host=h3')).json());
+    expect(mid.hosts[0]!.lanes).toEqual([expect.objectContaining({ model: 'c', loads: 0, residentS: 3600, segments: [{ state: 'ready', from: '2025-05-20T10:00:00.000Z', to: null }] })]);
     const csv = await get('/api/control/reports/residency?from=2025-05-20T00:00:00Z&to=2025-05-21T00:00:00Z&host=h1&format=csv');
     expect(csv.body).toContain('h1,2025-05-20T10:14:00.000Z,a,queue,job-warm-a,warm,5000,false');
   });

@@ -61,3 +61,51 @@ export function quantile(h: Hist, q: number): number | null {
   const last = bins[bins.length - 1]![0];
   return Math.pow(RATIO, last + 1);
 }
+
+/**
+ * Dense accumulation for reports: a row's sparse histogram is turned once into parallel arrays
+ * (cached with the row), and merged into a Float64Array per group without allocating. Bins at
+ * or above MAX_BINS (1.1^256 ≈ 4e10) are clamped into the last one.
+ */
+export const MAX_BINS = 256;
+
+export interface SparseHist {
+  bins: Uint16Array;
+  counts: Float64Array;
+}
+
+export function toSparse(h: Hist): SparseHist {
+  const keys = Object.keys(h);
+  const bins = new Uint16Array(keys.length);
+  const counts = new Float64Array(keys.length);
+  keys.forEach((k, i) => {
+    bins[i] = Math.min(MAX_BINS - 1, Math.max(0, Number(k)));
+    counts[i] = h[k]!;
+  });
+  return { bins, counts };
+}
+
+export const dense = (): Float64Array => new Float64Array(MAX_BINS);
+
+export function addSparse(into: Float64Array, s: SparseHist): void {
+  for (let i = 0; i < s.bins.length; i++) {
+    const b = s.bins[i]!;
+    into[b] = (into[b] ?? 0) + s.counts[i]!;
+  }
+}
+
+/** quantile() over a dense histogram. */
+export function quantileDense(h: Float64Array, q: number): number | null {
+  let total = 0;
+  for (let i = 0; i < h.length; i++) total += h[i]!;
+  if (total === 0) return null;
+  const rank = q * total;
+  let seen = 0;
+  for (let b = 0; b < h.length; b++) {
+    const n = h[b]!;
+    if (n === 0) continue;
+    if (seen + n >= rank) return Math.pow(RATIO, b + Math.min(1, Math.max(0, (rank - seen) / n)));
+    seen += n;
+  }
+  return null;
+}

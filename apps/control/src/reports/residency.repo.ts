@@ -82,13 +82,28 @@ export class ResidencyRepo {
     };
   }
 
-  /** Each model's state just before `at` (its last transition before it). */
+  /**
+   * Each model's state just before `at` (its last transition before it). A skip scan over the
+   * (host, model, at) unique index finds the pairs, then one index probe each finds the latest
+   * transition: months of transitions are never sorted.
+   */
   async statesAt(hosts: string[] | undefined, at: Date): Promise<Array<{ hostId: string; model: string; state: ModelState; since: Date }>> {
     const params: unknown[] = [at];
-    const hostSql = hosts?.length ? `AND host_id = ANY($${params.push(hosts)}::text[])` : '';
+    const hostSql = (alias: string) => (hosts?.length ? `AND ${alias}.host_id = ANY($2::text[])` : '');
+    if (hosts?.length) params.push(hosts);
     const r = await this.db.query<{ host_id: string; model: string; to_state: ModelState; at: Date }>(
-      `SELECT DISTINCT ON (host_id, model) host_id, model, to_state, at FROM control_model_transitions
-       WHERE at < $1 ${hostSql} ORDER BY host_id, model, at DESC, id DESC`,
+      `WITH RECURSIVE pairs AS (
+         (SELECT t.host_id, t.model FROM control_model_transitions t WHERE true ${hostSql('t')} ORDER BY t.host_id, t.model LIMIT 1)
+         UNION ALL
+         SELECT n.host_id, n.model FROM pairs p CROSS JOIN LATERAL (
+           SELECT t.host_id, t.model FROM control_model_transitions t
+           WHERE (t.host_id, t.model) > (p.host_id, p.model) ${hostSql('t')} ORDER BY t.host_id, t.model LIMIT 1
+         ) n
+       )
+       SELECT p.host_id, p.model, l.to_state, l.at FROM pairs p CROSS JOIN LATERAL (
+         SELECT to_state, at FROM control_model_transitions t WHERE t.host_id = p.host_id AND t.model = p.model AND t.at < $1
+         ORDER BY t.at DESC, t.id DESC LIMIT 1
+       ) l`,
       params,
     );
     return r.rows.map((x) => ({ hostId: x.host_id, model: x.model, state: x.to_state, since: new Date(x.at) }));
