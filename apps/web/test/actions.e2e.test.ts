@@ -40,7 +40,7 @@ describe('actions in the browser', () => {
     await expect.poll(() => page.getByTestId('stream-status').textContent(), { timeout: 10_000 }).toContain('online');
 
     await page.keyboard.press('m');
-    await expect.poll(() => page.locator('[data-testid="picker-entry"]').count(), { timeout: 10_000 }).toBe(2);
+    await expect.poll(() => page.locator('[data-testid="picker-entry"]').count(), { timeout: 30_000 }).toBe(2);
     await page.keyboard.press('Escape');
     await expect.poll(() => page.getByTestId('model-picker').count()).toBe(0);
 

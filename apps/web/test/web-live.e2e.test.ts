@@ -118,6 +118,10 @@ describe('web live: TTFT, cache hits and per-model actions on the demo fleet', (
   });
 
   it('unloads the model from its row', async () => {
+    // A demo trickle request to mistral-small-24b (exclusive group) may have evicted our model
+    // since the warm test: make it resident again, through the same API (blocks until ready).
+    const warm = await fetch(`${stack.baseUrl}/api/control/warm`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: MODEL, host: HOST }) });
+    expect(warm.status).toBe(200);
     await page.goto('/control/models?state=loaded');
     await row().waitFor({ timeout: 30_000 });
     await shoot('models');
